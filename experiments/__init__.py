@@ -1,0 +1,1 @@
+"""experiments stage (see DESIGN.md)."""

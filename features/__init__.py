@@ -1,0 +1,1 @@
+"""Raw sources -> validated tables -> identity -> unified profile -> Feast."""

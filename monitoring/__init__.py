@@ -1,0 +1,1 @@
+"""monitoring stage (see DESIGN.md)."""

@@ -1,0 +1,84 @@
+"""The `omnicast` command: one entry point, one sub-command group per stage."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from omnicast import __version__
+from omnicast.commands import data, demo
+from omnicast.commands.context import err_console
+from omnicast.logs import configure_logging
+from omnicast.settings import CONFIG_ENV, SettingsError, load_settings
+
+app = typer.Typer(
+    name="omnicast",
+    help=(
+        "Omnicast: unified customer profiles, demand forecasts, next best offers and "
+        "A/B tests for omnichannel retailers. Everything is written below the data "
+        "home (OMNICAST_HOME, default ./.omnicast)."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _planned(name: str, what: str) -> typer.Typer:
+    """A stage group whose commands arrive with a later capability (see DESIGN.md)."""
+    return typer.Typer(name=name, help=f"{what} [not available yet]", no_args_is_help=True)
+
+
+app.add_typer(data.app, name="data")
+app.add_typer(_planned("features", "Build the unified profile and Feast features."), name="features")
+app.add_typer(_planned("train", "Train LightGBM models, tracked in MLflow."), name="train")
+app.add_typer(_planned("backtest", "Rolling-origin backtests of models."), name="backtest")
+app.add_typer(_planned("models", "Inspect and promote registered models."), name="models")
+app.add_typer(_planned("serve", "Run the BentoML scoring service."), name="serve")
+app.add_typer(_planned("experiment", "A/B test assignment, analysis and reports."), name="experiment")
+app.add_typer(_planned("monitor", "Drift and model-quality monitoring with Evidently."), name="monitor")
+app.add_typer(_planned("privacy", "Export or erase what Omnicast holds on a person."), name="privacy")
+app.command("demo")(demo.demo)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"omnicast {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    home: Annotated[
+        Optional[Path], typer.Option(help="Data home (overrides OMNICAST_HOME).", show_default=False)
+    ] = None,
+    config: Annotated[
+        Optional[Path],
+        typer.Option(help=f"YAML/TOML settings file (overrides {CONFIG_ENV}).", show_default=False),
+    ] = None,
+    log_level: Annotated[
+        Optional[str], typer.Option(help="DEBUG, INFO, WARNING or ERROR.", show_default=False)
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """Load settings once; every command reads them from the context."""
+    if config is not None:
+        os.environ[CONFIG_ENV] = str(config)
+    overrides = {k: v for k, v in {"home": home, "log_level": log_level}.items() if v is not None}
+    try:
+        settings = load_settings(**overrides)
+    except SettingsError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(code=2) from None
+    configure_logging(settings.log_level)
+    ctx.obj = settings
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""One Typer sub-app per stage; each module only parses arguments and calls its package."""

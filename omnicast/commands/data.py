@@ -1,0 +1,110 @@
+"""`omnicast data ...`: generate the synthetic retailer, import real formats, validate."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from omnicast.commands.context import console, get_settings, user_errors
+from omnicast.progress import progress_bars
+
+app = typer.Typer(help="Source data: generate, import and validate (ingest).", no_args_is_help=True)
+import_app = typer.Typer(help="Map a public real-world format onto the source contracts.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+
+
+@app.command()
+def generate(
+    ctx: typer.Context,
+    size: Annotated[str, typer.Option(help="Preset: demo, small, medium or large (~1M lines).")] = "demo",
+    seed: Annotated[Optional[int], typer.Option(help="Random seed (default: settings.seed).")] = None,
+    bad_row_rate: Annotated[float, typer.Option(help="Share of rows given a realistic fault.")] = 0.0,
+    customers: Annotated[Optional[int], typer.Option(help="Override the preset's shoppers.")] = None,
+    stores: Annotated[Optional[int], typer.Option(help="Override the preset's stores.")] = None,
+    skus: Annotated[Optional[int], typer.Option(help="Override the preset's SKUs.")] = None,
+    days: Annotated[Optional[int], typer.Option(help="Override the preset's days of history.")] = None,
+) -> None:
+    """Write a synthetic omnichannel retailer (every source table) to OMNICAST_HOME/raw."""
+    from features.synthetic import GeneratorConfig, generate as run
+
+    settings = get_settings(ctx)
+    with user_errors():
+        overrides = {"customers": customers, "stores": stores, "skus": skus, "days": days}
+        config = GeneratorConfig.preset(
+            size,
+            seed=settings.seed if seed is None else seed,
+            bad_row_rate=bad_row_rate,
+            **{k: v for k, v in overrides.items() if v is not None},
+        )
+        with progress_bars():
+            manifest = run(config, settings.raw_dir)
+    _print_counts("generated", manifest["row_counts"], settings.raw_dir)
+
+
+@app.command()
+def ingest(ctx: typer.Context) -> None:
+    """Validate raw tables against the contracts; bad rows go to quarantine with a reason."""
+    from features.ingest import ingest as run
+
+    settings = get_settings(ctx)
+    with user_errors(), progress_bars():
+        report = run(settings.raw_dir, settings.validated_dir, settings.quarantine_dir)
+    _print_ingest(report.to_dict())
+
+
+@import_app.command("online-retail")
+def import_online_retail(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="UCI Online Retail CSV or XLSX export.")],
+) -> None:
+    """Import UCI Online Retail transactions (returns, guests, products, regions)."""
+    from features.adapters import import_online_retail as run
+
+    settings = get_settings(ctx)
+    with user_errors(), progress_bars():
+        counts = run(path, settings.raw_dir)
+    _print_counts("imported", counts, settings.raw_dir)
+
+
+@import_app.command("hillstrom")
+def import_hillstrom(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="Hillstrom MineThatData e-mail test CSV.")],
+) -> None:
+    """Import the Hillstrom e-mail experiment (customers, exposures and outcomes)."""
+    from features.adapters import import_hillstrom as run
+
+    settings = get_settings(ctx)
+    with user_errors(), progress_bars():
+        counts = run(path, settings.raw_dir)
+    _print_counts("imported", counts, settings.raw_dir)
+
+
+def _print_counts(verb: str, counts: dict[str, int], where: Path) -> None:
+    table = Table(title=f"{verb} -> {where}")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, n in counts.items():
+        table.add_row(name, f"{n:,}")
+    console.print(table)
+
+
+def _print_ingest(report: dict) -> None:
+    table = Table(title="ingest: read = accepted + quarantined")
+    for col in ("table", "read", "accepted", "quarantined", "top reasons"):
+        table.add_column(col, justify="left" if col in ("table", "top reasons") else "right")
+    for name, t in report["tables"].items():
+        reasons = sorted(t["reasons"].items(), key=lambda kv: -kv[1])[:3]
+        table.add_row(
+            name,
+            f"{t['read']:,}",
+            f"{t['accepted']:,}",
+            f"{t['quarantined']:,}",
+            ", ".join(f"{r} ({n:,})" for r, n in reasons),
+        )
+    console.print(table)
+    console.print_json(json.dumps(report["totals"]))

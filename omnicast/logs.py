@@ -1,0 +1,20 @@
+"""Standard-library logging set-up shared by the CLI and services."""
+
+from __future__ import annotations
+
+import logging
+
+from rich.logging import RichHandler
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Route all loggers through one rich handler on stderr; quiet chatty libraries."""
+    logging.basicConfig(
+        level=level,
+        format="%(name)s: %(message)s",
+        datefmt="[%X]",
+        handlers=[RichHandler(show_path=False, rich_tracebacks=False)],
+        force=True,
+    )
+    for noisy in ("alembic", "urllib3", "git", "numba", "matplotlib", "feast", "mlflow"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

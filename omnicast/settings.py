@@ -1,0 +1,142 @@
+"""One typed settings object for the whole product.
+
+Values come from (highest first): explicit overrides, `OMNICAST_*` environment
+variables, an optional YAML/TOML config file (`OMNICAST_CONFIG` or `--config`),
+then defaults. Every path derives from `home` so that nothing is written
+outside the data home unless a setting says so.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+    YamlConfigSettingsSource,
+)
+
+ENV_PREFIX = "OMNICAST_"
+CONFIG_ENV = "OMNICAST_CONFIG"
+
+
+from omnicast.errors import OmnicastError
+
+
+class SettingsError(OmnicastError):
+    """A configuration value is wrong; the message names the setting and why."""
+
+
+class Settings(BaseSettings):
+    """Omnicast configuration (env prefix `OMNICAST_`, e.g. `OMNICAST_HOME=/data/omnicast`)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        extra="forbid",
+        validate_default=True,
+        frozen=True,
+    )
+
+    home: Path = Field(Path(".omnicast"), description="Data home: every artefact lives below it.")
+    seed: int = Field(42, ge=0, description="Default random seed for generation and training.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    online_store: Literal["sqlite", "redis"] = Field(
+        "sqlite", description="Feast online store: embedded SQLite or a Redis server."
+    )
+    redis_url: str = Field("127.0.0.1:6379", description="Redis connection string for Feast.")
+    mlflow_tracking_uri: str | None = Field(
+        None, description="MLflow tracking URI; default is a SQLite DB under home/mlruns."
+    )
+    threads: int = Field(1, ge=0, description="Worker threads for LightGBM (0 = all cores).")
+
+    @field_validator("home", mode="after")
+    @classmethod
+    def _home_is_not_a_file(cls, v: Path) -> Path:
+        if v.exists() and not v.is_dir():
+            raise ValueError(f"{v} exists and is not a directory")
+        return v
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config = os.environ.get(CONFIG_ENV)
+        if config:
+            sources.append(_file_source(settings_cls, Path(config)))
+        return tuple(sources)
+
+    # --- derived locations (DESIGN.md: one data home) -------------------------
+    @cached_property
+    def raw_dir(self) -> Path:
+        return self.home / "raw"
+
+    @cached_property
+    def quarantine_dir(self) -> Path:
+        return self.home / "quarantine"
+
+    @cached_property
+    def offline_dir(self) -> Path:
+        return self.home / "offline"
+
+    @cached_property
+    def validated_dir(self) -> Path:
+        """Accepted rows of each source table, typed to the contract."""
+        return self.offline_dir / "validated"
+
+    @cached_property
+    def feast_dir(self) -> Path:
+        return self.home / "feast"
+
+    @cached_property
+    def mlruns_dir(self) -> Path:
+        return self.home / "mlruns"
+
+    @cached_property
+    def monitoring_dir(self) -> Path:
+        return self.home / "monitoring"
+
+    @cached_property
+    def reports_dir(self) -> Path:
+        return self.home / "reports"
+
+    @property
+    def tracking_uri(self) -> str:
+        if self.mlflow_tracking_uri:
+            return self.mlflow_tracking_uri
+        return f"sqlite:///{(self.mlruns_dir / 'mlflow.db').resolve()}"
+
+
+def _file_source(settings_cls: type[BaseSettings], path: Path) -> PydanticBaseSettingsSource:
+    if not path.is_file():
+        raise SettingsError(f"{CONFIG_ENV}: config file {path} does not exist")
+    if path.suffix in {".yaml", ".yml"}:
+        return YamlConfigSettingsSource(settings_cls, yaml_file=path)
+    if path.suffix == ".toml":
+        return TomlConfigSettingsSource(settings_cls, toml_file=path)
+    raise SettingsError(f"{CONFIG_ENV}: {path} must be a .yaml, .yml or .toml file")
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings, turning pydantic's errors into one message per bad setting."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            name = ".".join(str(p) for p in err["loc"]) or "settings"
+            env = ENV_PREFIX + name.upper()
+            problems.append(f"{env} ({name}): {err['msg']} (got {err.get('input')!r})")
+        raise SettingsError("invalid configuration:\n  " + "\n  ".join(problems)) from None

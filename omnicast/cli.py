@@ -10,9 +10,8 @@ import typer
 
 from omnicast import __version__
 from omnicast.commands import data, demo
-from omnicast.commands.context import err_console
-from omnicast.logs import configure_logging
-from omnicast.settings import CONFIG_ENV, SettingsError, load_settings
+from omnicast.commands.context import SettingsOverrides
+from omnicast.settings import CONFIG_ENV
 
 app = typer.Typer(
     name="omnicast",
@@ -67,17 +66,10 @@ def main(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
 ) -> None:
-    """Load settings once; every command reads them from the context."""
+    """Record global options; settings load on first use, so `--help` never needs them."""
     if config is not None:
         os.environ[CONFIG_ENV] = str(config)
-    overrides = {k: v for k, v in {"home": home, "log_level": log_level}.items() if v is not None}
-    try:
-        settings = load_settings(**overrides)
-    except SettingsError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(code=2) from None
-    configure_logging(settings.log_level)
-    ctx.obj = settings
+    ctx.obj = SettingsOverrides(home=home, log_level=log_level)
 
 
 if __name__ == "__main__":

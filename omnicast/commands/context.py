@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
 import typer
 from rich.console import Console
 
 from omnicast.errors import OmnicastError
+from omnicast.logs import configure_logging
 from omnicast.settings import Settings, load_settings
 
 console = Console(stderr=False)
@@ -17,12 +20,29 @@ err_console = Console(stderr=True)
 log = logging.getLogger("omnicast")
 
 
+@dataclass(frozen=True)
+class SettingsOverrides:
+    """Global CLI options that override settings (None = not given)."""
+
+    home: Path | None = None
+    log_level: str | None = None
+
+
 def get_settings(ctx: typer.Context) -> Settings:
-    """Settings built once by the root callback and stored on the Click context."""
+    """Load settings once per invocation (with the global options) and set up logging.
+
+    A bad setting ends the command with exit code 2 and one message naming it.
+    """
     root = ctx.find_root()
-    if root.obj is None:
-        root.obj = load_settings()
-    return root.obj
+    if isinstance(root.obj, Settings):
+        return root.obj
+    given = root.obj if isinstance(root.obj, SettingsOverrides) else SettingsOverrides()
+    overrides = {k: v for k, v in vars(given).items() if v is not None}
+    with user_errors():
+        settings = load_settings(**overrides)
+    configure_logging(settings.log_level)
+    root.obj = settings
+    return settings
 
 
 @contextmanager

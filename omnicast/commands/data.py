@@ -29,9 +29,8 @@ def generate(
     days: Annotated[Optional[int], typer.Option(help="Override the preset's days of history.")] = None,
 ) -> None:
     """Write a synthetic omnichannel retailer (every source table) to OMNICAST_HOME/raw."""
-    from features.synthetic import GeneratorConfig, generate as run
-
     settings = get_settings(ctx)
+    from features.synthetic import GeneratorConfig, generate as run
     with user_errors():
         overrides = {"customers": customers, "stores": stores, "skus": skus, "days": days}
         config = GeneratorConfig.preset(
@@ -48,9 +47,8 @@ def generate(
 @app.command()
 def ingest(ctx: typer.Context) -> None:
     """Validate raw tables against the contracts; bad rows go to quarantine with a reason."""
-    from features.ingest import ingest as run
-
     settings = get_settings(ctx)
+    from features.ingest import ingest as run
     with user_errors(), progress_bars():
         report = run(settings.raw_dir, settings.validated_dir, settings.quarantine_dir)
     _print_ingest(report.to_dict())
@@ -62,9 +60,8 @@ def import_online_retail(
     path: Annotated[Path, typer.Argument(help="UCI Online Retail CSV or XLSX export.")],
 ) -> None:
     """Import UCI Online Retail transactions (returns, guests, products, regions)."""
-    from features.adapters import import_online_retail as run
-
     settings = get_settings(ctx)
+    from features.adapters import import_online_retail as run
     with user_errors(), progress_bars():
         counts = run(path, settings.raw_dir)
     _print_counts("imported", counts, settings.raw_dir)
@@ -76,9 +73,8 @@ def import_hillstrom(
     path: Annotated[Path, typer.Argument(help="Hillstrom MineThatData e-mail test CSV.")],
 ) -> None:
     """Import the Hillstrom e-mail experiment (customers, exposures and outcomes)."""
-    from features.adapters import import_hillstrom as run
-
     settings = get_settings(ctx)
+    from features.adapters import import_hillstrom as run
     with user_errors(), progress_bars():
         counts = run(path, settings.raw_dir)
     _print_counts("imported", counts, settings.raw_dir)

@@ -17,9 +17,8 @@ def demo(
     bad_row_rate: Annotated[float, typer.Option(help="Share of injected faulty rows.")] = 0.01,
 ) -> None:
     """Run the main job end to end on a synthetic retailer and say where everything is."""
-    from omnicast.pipeline import run_demo
-
     settings = get_settings(ctx)
+    from omnicast.pipeline import run_demo
     with user_errors(), progress_bars():
         summary = run_demo(settings, size=size, bad_row_rate=bad_row_rate)
     lines = [f"[bold]{k}[/]: {v}" for k, v in summary.items()]

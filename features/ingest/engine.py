@@ -1,0 +1,150 @@
+"""`ingest`: raw tables -> validated tables + quarantine + an accounting report.
+
+One DuckDB query per table computes every row's typed values and the reason of
+its first failing check; accepted rows are written typed to the contract and
+quarantined rows as read (strings) with `_row` and `_reason`. References are
+checked against the accepted rows of tables ingested earlier (INGEST_ORDER).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import duckdb
+
+from features.contracts import CONTRACTS, INGEST_ORDER, Contract
+from features.ingest.checks import (
+    RAW_PREFIX,
+    REASON,
+    duplicate_case,
+    lit,
+    q,
+    reason_case,
+    reference_checks,
+    row_checks,
+    typed_select,
+)
+from features.ingest.errors import IngestError
+from features.ingest.reader import RawFile, discover, register
+from features.ingest.rejects import carry_over
+from features.ingest.report import REPORT_NAME, IngestReport, TableReport
+from features.ingest.writer import staged
+from omnicast.progress import track
+
+
+def ingest(raw_dir: Path, validated_dir: Path, quarantine_dir: Path) -> IngestReport:
+    """Validate every raw table; replace validated/ and quarantine/ only if all went well."""
+    raw_dir, validated_dir, quarantine_dir = Path(raw_dir), Path(validated_dir), Path(quarantine_dir)
+    files = discover(raw_dir, INGEST_ORDER)
+    validated_dir.parent.mkdir(parents=True, exist_ok=True)
+    quarantine_dir.parent.mkdir(parents=True, exist_ok=True)
+    report = IngestReport()
+    with (
+        staged(validated_dir, quarantine_dir) as (v_stage, q_stage),
+        tempfile.TemporaryDirectory(prefix=".ingest-spill-", dir=validated_dir.parent) as spill,
+    ):
+        con = _connect(Path(spill))
+        try:
+            accepted: dict[tuple[str, str], str] = {}
+            for table in track(INGEST_ORDER, "ingest"):
+                raw = files[table]
+                if raw is None:
+                    report.tables[table] = TableReport.absent()
+                else:
+                    report.tables[table] = _ingest_table(con, raw, v_stage, q_stage, accepted)
+                _keep_referenced(con, CONTRACTS[table], raw is not None, accepted)
+        finally:
+            con.close()
+        report.adapters = carry_over(raw_dir, q_stage)
+        report.save(v_stage / REPORT_NAME)
+    return report
+
+
+def _connect(spill: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(f"SET temp_directory = {lit(str(spill))}")
+    con.execute("SET preserve_insertion_order = true")
+    return con
+
+
+def _ingest_table(
+    con: duckdb.DuckDBPyConnection,
+    raw: RawFile,
+    v_stage: Path,
+    q_stage: Path,
+    accepted: dict[tuple[str, str], str],
+) -> TableReport:
+    contract = raw.contract
+    register(con, raw, "src")
+    try:
+        return _check_and_write(con, contract, raw, v_stage, q_stage, accepted)
+    except duckdb.Error as exc:
+        raise IngestError(f"{raw.path}: validation failed ({exc})") from None
+
+
+def _check_and_write(
+    con: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    raw: RawFile,
+    v_stage: Path,
+    q_stage: Path,
+    accepted: dict[tuple[str, str], str],
+) -> TableReport:
+    source_types = {row[0]: row[1] for row in con.execute("DESCRIBE src").fetchall()}
+    checks = row_checks(contract) + reference_checks(contract, accepted)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE checked AS
+        WITH typed AS (SELECT {typed_select(contract, source_types)} FROM src),
+        reasoned AS (SELECT *, {reason_case(checks)} AS {REASON} FROM typed)
+        SELECT * REPLACE ({duplicate_case(contract)} AS {REASON}) FROM reasoned"""
+    )
+    typed_cols = ", ".join(q(c) for c in contract.column_names)
+    raw_cols = ", ".join(
+        f"CAST({q(RAW_PREFIX + c)} AS VARCHAR) AS {q(c)}" for c in contract.column_names
+    )
+    _copy(con, f"SELECT {typed_cols} FROM checked WHERE {REASON} IS NULL ORDER BY _row",
+          v_stage / f"{contract.name}.parquet")
+    _copy(con, f"SELECT {raw_cols}, _row, {REASON} FROM checked WHERE {REASON} IS NOT NULL ORDER BY _row",
+          q_stage / f"{contract.name}.parquet")
+    counts = con.execute(
+        f"SELECT coalesce({REASON}, ''), count(*) FROM checked GROUP BY ALL ORDER BY 1"
+    ).fetchall()
+    reasons = {reason: n for reason, n in counts if reason}
+    read = sum(n for _, n in counts)
+    quarantined = sum(reasons.values())
+    return TableReport(read, read - quarantined, quarantined, reasons, source=raw.path.name)
+
+
+def _copy(con: duckdb.DuckDBPyConnection, query: str, path: Path) -> None:
+    con.execute(f"COPY ({query}) TO {lit(str(path))} (FORMAT parquet, COMPRESSION zstd)")
+
+
+def _keep_referenced(
+    con: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    present: bool,
+    accepted: dict[tuple[str, str], str],
+) -> None:
+    """Keep the accepted values other tables reference (none when the table is absent)."""
+    for column in _referenced_columns(contract.name):
+        view = q(f"accepted__{contract.name}__{column}")
+        if present:
+            query = f"SELECT DISTINCT {q(column)} FROM checked WHERE {REASON} IS NULL"
+        else:
+            query = f"SELECT CAST(NULL AS VARCHAR) AS {q(column)} WHERE false"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {view} AS {query}")
+        accepted[(contract.name, column)] = view
+
+
+def _referenced_columns(table: str) -> list[str]:
+    return sorted(
+        {
+            col.references[1]
+            for c in CONTRACTS.values()
+            for col in c.columns
+            if col.references is not None and col.references[0] == table
+        }
+    )
+

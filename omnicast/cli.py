@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from omnicast import __version__
-from omnicast.commands import data, demo
+from omnicast.commands import data, demo, experiment
 from omnicast.commands.context import SettingsOverrides
 from omnicast.settings import CONFIG_ENV
 
@@ -37,7 +37,7 @@ app.add_typer(_planned("train", "Train LightGBM models, tracked in MLflow."), na
 app.add_typer(_planned("backtest", "Rolling-origin backtests of models."), name="backtest")
 app.add_typer(_planned("models", "Inspect and promote registered models."), name="models")
 app.add_typer(_planned("serve", "Run the BentoML scoring service."), name="serve")
-app.add_typer(_planned("experiment", "A/B test assignment, analysis and reports."), name="experiment")
+app.add_typer(experiment.app, name="experiment")
 app.add_typer(_planned("monitor", "Drift and model-quality monitoring with Evidently."), name="monitor")
 app.add_typer(_planned("privacy", "Export or erase what Omnicast holds on a person."), name="privacy")
 app.command("demo")(demo.demo)

@@ -1,0 +1,131 @@
+"""Per-unit outcomes from the platform's own exposures and transactions.
+
+For each unit exposed to an experiment: its variant, the channel and time of its
+first exposure, and what it bought in the outcome window [first exposure,
+first exposure + window) -- revenue net of discounts and returns, orders,
+whether it converted -- plus the same over a pre-period window before the
+first exposure, which CUPED uses as covariates. The work is one DuckDB query
+over the validated Parquet tables (contracts `exposures` and `transactions`).
+
+Units are the exposures' `unit_id`. If an identity map (customer_ref ->
+customer_id) is given, transactions and exposures are both mapped through it,
+so a shopper's purchases in every channel count towards their one unit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from omnicast.errors import OmnicastError
+
+
+class OutcomeError(OmnicastError):
+    """Exposures or transactions are missing or cannot produce outcomes."""
+
+
+@dataclass(frozen=True)
+class OutcomeWindow:
+    """How long after (and before) first exposure purchases count."""
+
+    days: float = 14.0
+    pre_days: float = 28.0
+    complete_only: bool = True  # drop units whose window runs past the end of the data
+
+
+@dataclass
+class UnitOutcomes:
+    """One row per unit, and what was dropped on the way (with counts)."""
+
+    units: pd.DataFrame
+    dropped: dict[str, int] = field(default_factory=dict)
+    data_end: pd.Timestamp | None = None
+
+
+OUTCOME_SQL = """
+WITH exposed AS (
+    SELECT coalesce(m.customer_id, e.unit_id) AS unit_id, e.variant, e.ts, e.channel
+    FROM exposures e LEFT JOIN idmap m ON m.customer_ref = e.unit_id
+    WHERE e.experiment_id = $experiment
+),
+units AS (
+    SELECT unit_id,
+           arg_min(variant, ts) AS variant,
+           count(DISTINCT variant) AS n_variants,
+           min(ts) AS first_ts,
+           arg_min(coalesce(channel, '(unknown)'), ts) AS channel
+    FROM exposed GROUP BY unit_id
+),
+lines AS (
+    SELECT coalesce(m.customer_id, t.customer_ref) AS unit_id, t.order_id, t.ts, t.returned,
+           t.qty * t.unit_price - sign(t.qty) * t.discount AS amount
+    FROM transactions t LEFT JOIN idmap m ON m.customer_ref = t.customer_ref
+    WHERE t.customer_ref IS NOT NULL
+)
+SELECT u.unit_id, u.variant, u.n_variants, u.first_ts, u.channel,
+       coalesce(sum(l.amount) FILTER (WHERE l.ts >= u.first_ts AND l.ts < u.first_ts + $window), 0) AS revenue,
+       count(DISTINCT l.order_id) FILTER (WHERE l.ts >= u.first_ts AND l.ts < u.first_ts + $window AND NOT l.returned) AS orders,
+       coalesce(sum(l.amount) FILTER (WHERE l.ts >= u.first_ts - $pre AND l.ts < u.first_ts), 0) AS pre_revenue,
+       count(DISTINCT l.order_id) FILTER (WHERE l.ts >= u.first_ts - $pre AND l.ts < u.first_ts AND NOT l.returned) AS pre_orders
+FROM units u LEFT JOIN lines l ON l.unit_id = u.unit_id
+GROUP BY ALL
+ORDER BY u.unit_id
+"""
+
+
+def _table(validated_dir: Path, name: str) -> Path:
+    path = Path(validated_dir) / f"{name}.parquet"
+    if not path.exists():
+        raise OutcomeError(f"validated table {name} not found at {path}; run `omnicast data ingest` first")
+    return path
+
+
+def unit_outcomes(
+    validated_dir: Path,
+    experiment_id: str,
+    window: OutcomeWindow | None = None,
+    identity_map: pd.DataFrame | None = None,
+) -> UnitOutcomes:
+    """Outcomes per exposed unit of `experiment_id` from validated Parquet tables."""
+    window = window or OutcomeWindow()
+    con = duckdb.connect()
+    try:
+        con.execute(f"CREATE VIEW exposures AS SELECT * FROM read_parquet('{_table(validated_dir, 'exposures')}')")
+        con.execute(f"CREATE VIEW transactions AS SELECT * FROM read_parquet('{_table(validated_dir, 'transactions')}')")
+        idmap = identity_map if identity_map is not None else pd.DataFrame({"customer_ref": [], "customer_id": []}, dtype="string")
+        con.register("idmap", idmap[["customer_ref", "customer_id"]])
+        params = {
+            "experiment": experiment_id,
+            "window": pd.Timedelta(days=window.days).to_pytimedelta(),
+            "pre": pd.Timedelta(days=window.pre_days).to_pytimedelta(),
+        }
+        units = con.execute(OUTCOME_SQL, params).df()
+        data_end = con.execute("SELECT max(ts) FROM transactions").fetchone()[0]
+        known = con.execute("SELECT DISTINCT experiment_id FROM exposures ORDER BY 1").fetchall()
+    finally:
+        con.close()
+    if units.empty:
+        raise OutcomeError(f"no exposures for experiment {experiment_id!r}; experiments present: {[k[0] for k in known]}")
+    return _clean(units, window, pd.Timestamp(data_end) if data_end is not None else None)
+
+
+def _clean(units: pd.DataFrame, window: OutcomeWindow, data_end: pd.Timestamp | None) -> UnitOutcomes:
+    dropped: dict[str, int] = {}
+    mixed = units["n_variants"] > 1
+    dropped["saw more than one variant"] = int(mixed.sum())
+    units = units[~mixed]
+    if window.complete_only and data_end is not None:
+        end = pd.to_datetime(units["first_ts"], utc=True) + pd.Timedelta(days=window.days)
+        incomplete = end > data_end.tz_localize("UTC") if data_end.tzinfo is None else end > data_end
+        dropped["outcome window not yet complete"] = int(incomplete.sum())
+        units = units[~incomplete.to_numpy()]
+    if units.empty:
+        raise OutcomeError(
+            f"no unit has a complete {window.days:g}-day outcome window before the data ends ({data_end}); "
+            "use a shorter window"
+        )
+    units = units.drop(columns="n_variants").assign(converted=lambda d: (d["orders"] > 0).astype(int))
+    return UnitOutcomes(units=units.reset_index(drop=True), dropped=dropped, data_end=data_end)

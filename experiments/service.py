@@ -1,0 +1,147 @@
+"""The two ways in to a report: a flat per-unit CSV, or the platform's own exposures + transactions.
+
+Both end in the same place: `analyze` then `write_report`, returning the file
+paths and the plain-words headlines (what the CLI prints and the demo shows).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from experiments.analysis import AnalysisConfig, ExperimentResult, analyze
+from experiments.metrics import MetricSpec, infer_metric, load_metrics, parse_ratio
+from experiments.outcomes import OutcomeWindow, unit_outcomes
+from experiments.report.files import slug, write_report
+from omnicast.errors import OmnicastError
+
+PLATFORM_METRICS = [
+    MetricSpec(name="revenue", kind="continuous", column="revenue", label="revenue per customer", unit="currency"),
+    MetricSpec(name="converted", kind="binary", column="converted", label="share of customers who bought", unit="rate"),
+    MetricSpec(name="aov", kind="ratio", numerator="revenue", denominator="orders", label="average order value",
+               unit="currency", guardrail=True),
+]
+
+
+def _result_summary(result: ExperimentResult, files: dict[str, Path], extra: dict | None = None) -> dict:
+    return {
+        "files": {k: str(v) for k, v in files.items()},
+        "headlines": [v.headline for v in result.verdicts],
+        "statuses": {v.variant: v.status for v in result.verdicts},
+        **(extra or {}),
+    }
+
+
+def csv_metrics(
+    units: pd.DataFrame,
+    names: list[str],
+    ratios: list[str],
+    guardrails: list[str],
+    lower_is_better: list[str],
+    metrics_file: Path | None,
+) -> list[MetricSpec]:
+    """The metric family from CLI-style declarations or a YAML file."""
+    if metrics_file is not None:
+        specs = load_metrics(metrics_file)
+    else:
+        specs = [infer_metric(n, units[n]) for n in names] + [parse_ratio(r) for r in ratios]
+    known = {s.name for s in specs}
+    unknown = sorted(set(guardrails + lower_is_better) - known)
+    if unknown:
+        raise OmnicastError(f"--guardrail/--lower-is-better name unknown metric(s) {unknown}; metrics are {sorted(known)}")
+    return [
+        s.model_copy(update={"guardrail": s.guardrail or s.name in guardrails,
+                             "direction": "decrease" if s.name in lower_is_better else s.direction})
+        for s in specs
+    ]
+
+
+def report_csv_experiment(
+    data: Path,
+    arm: str,
+    control: str,
+    metric_names: list[str],
+    out_dir: Path,
+    config: AnalysisConfig | None = None,
+    ratios: list[str] | None = None,
+    guardrails: list[str] | None = None,
+    lower_is_better: list[str] | None = None,
+    metrics_file: Path | None = None,
+    name: str | None = None,
+) -> dict:
+    """Analyse a per-unit CSV and write the report; rejected rows go to <stem>_rejected.csv."""
+    from experiments.inputs import load_units
+
+    config = config or AnalysisConfig()
+    ratios = ratios or []
+    if metrics_file is None and not metric_names and not ratios:
+        raise OmnicastError("declare at least one --metric (or --ratio, or --metrics-file)")
+    declared = load_metrics(metrics_file) if metrics_file is not None else None
+    columns = (
+        [c for s in declared for c in s.columns]
+        if declared
+        else metric_names + [c for r in ratios for c in parse_ratio(r).columns]
+    )
+    units, rejected = load_units(Path(data), arm, columns + config.covariates, config.segments)
+    specs = csv_metrics(units, metric_names, ratios, guardrails or [], lower_is_better or [], metrics_file)
+    name = name or Path(data).stem
+    result = analyze(units, arm, control, specs, config, name=name)
+    if len(rejected):
+        result.warnings.insert(
+            0 if result.srm.passed else 1,
+            f"{len(rejected):,} of {len(units) + len(rejected):,} rows could not be analysed and were set aside "
+            f"with the reason (see {slug(name)}_rejected.csv).",
+        )
+    files = write_report(result, out_dir, name)
+    if len(rejected):
+        files["rejected"] = Path(out_dir) / f"{slug(name)}_rejected.csv"
+        rejected.to_csv(files["rejected"], index=False)
+    return _result_summary(result, files, {"rows_read": len(units) + len(rejected), "rows_rejected": len(rejected)})
+
+
+def report_platform_experiment(
+    validated_dir: Path,
+    experiment_id: str,
+    out_dir: Path,
+    control: str = "control",
+    config: AnalysisConfig | None = None,
+    window_days: float = 14.0,
+    pre_days: float = 28.0,
+    identity_map: pd.DataFrame | None = None,
+    metrics: list[MetricSpec] | None = None,
+    name: str | None = None,
+) -> dict:
+    """Analyse an experiment from validated exposures + transactions and write its report.
+
+    Metrics default to revenue per customer (decision), conversion, and AOV as a
+    guardrail; pre-period revenue is the CUPED covariate and the exposure
+    channel the segment, unless `config` says otherwise.
+    """
+    outcomes = unit_outcomes(Path(validated_dir), experiment_id, OutcomeWindow(window_days, pre_days), identity_map)
+    config = config or AnalysisConfig()
+    update: dict = {}
+    if not config.covariates:
+        update["covariates"] = ["pre_revenue"]
+    if not config.segments:
+        update["segments"] = ["channel"]
+    config = config.model_copy(update=update)
+    result = analyze(outcomes.units, "variant", control, metrics or PLATFORM_METRICS, config, name=name or experiment_id)
+    dropped = {k: v for k, v in outcomes.dropped.items() if v}
+    if dropped:
+        result.warnings.append(
+            "Units left out: " + ", ".join(f"{n:,} {why}" for why, n in dropped.items())
+            + f" (data ends {outcomes.data_end})."
+        )
+    files = write_report(result, out_dir, name or experiment_id)
+    primary = result.metrics[0].comparisons
+    return _result_summary(
+        result,
+        files,
+        {
+            "headline": result.verdicts[0].headline,
+            "units": result.n_units,
+            "dropped": outcomes.dropped,
+            "estimates": {c.variant: c.decision_absolute.model_dump() | {"relative": c.decision_relative.model_dump()} for c in primary},
+        },
+    )

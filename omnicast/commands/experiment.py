@@ -1,0 +1,128 @@
+"""`omnicast experiment ...`: A/B test reports, sample-size planning and assignment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from omnicast.commands.context import console, get_settings, user_errors
+
+app = typer.Typer(help="A/B test assignment, analysis and reports.", no_args_is_help=True)
+
+
+def _weights(text: Optional[str]) -> Optional[dict[str, float]]:
+    from experiments.analysis import ExperimentDataError
+
+    if not text:
+        return None
+    out: dict[str, float] = {}
+    for part in text.split(","):
+        name, _, value = part.rpartition("=")
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise ExperimentDataError(f"--weights must look like 'control=1,treatment=1', got {text!r}") from None
+    return out
+
+
+@app.command()
+def report(
+    ctx: typer.Context,
+    data: Annotated[Optional[Path], typer.Option(help="Per-unit CSV (one row per unit).")] = None,
+    experiment_id: Annotated[
+        Optional[str], typer.Option("--experiment", help="Analyse this experiment from the validated exposures + transactions.")
+    ] = None,
+    arm: Annotated[str, typer.Option(help="Column holding the arm (CSV input).")] = "variant",
+    control: Annotated[str, typer.Option(help="Name of the control arm.")] = "control",
+    metric: Annotated[list[str], typer.Option(help="Outcome column; repeat. The first is the decision metric.")] = [],
+    ratio: Annotated[list[str], typer.Option(help="Ratio metric as name=numerator/denominator; repeat.")] = [],
+    guardrail: Annotated[list[str], typer.Option(help="Metric name that must not get worse; repeat.")] = [],
+    lower_is_better: Annotated[list[str], typer.Option(help="Metric name where a decrease is good; repeat.")] = [],
+    metrics_file: Annotated[Optional[Path], typer.Option(help="YAML list of metric specs (instead of --metric).")] = None,
+    covariate: Annotated[list[str], typer.Option(help="Pre-period covariate for CUPED; repeat.")] = [],
+    segment: Annotated[list[str], typer.Option(help="Column to break results down by; repeat.")] = [],
+    weights: Annotated[Optional[str], typer.Option(help="Planned split, e.g. 'control=1,treatment=1' (default equal).")] = None,
+    alpha: Annotated[float, typer.Option(help="Two-sided error rate.")] = 0.05,
+    sequential: Annotated[bool, typer.Option(help="Decide on always-valid p-values (you peeked or will peek).")] = False,
+    window_days: Annotated[float, typer.Option(help="Outcome window after first exposure (platform data).")] = 14.0,
+    name: Annotated[Optional[str], typer.Option(help="Report title and file stem.")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Output folder (default: <home>/reports/experiments).")] = None,
+) -> None:
+    """Analyse an A/B test and write an HTML report for marketers, plus JSON and CSV."""
+    from experiments.analysis import AnalysisConfig, ExperimentDataError
+    from experiments.service import report_csv_experiment, report_platform_experiment
+
+    settings = get_settings(ctx)
+    out_dir = out or settings.reports_dir / "experiments"
+    with user_errors():
+        if (data is None) == (experiment_id is None):
+            raise ExperimentDataError("give exactly one of --data (a per-unit CSV) or --experiment (platform data)")
+        config = AnalysisConfig(
+            alpha=alpha,
+            covariates=covariate,
+            segments=segment,
+            weights=_weights(weights),
+            decide_with="sequential" if sequential else "fixed",
+        )
+        if data is not None:
+            result = report_csv_experiment(
+                data, arm, control, metric, out_dir, config=config, ratios=ratio, guardrails=guardrail,
+                lower_is_better=lower_is_better, metrics_file=metrics_file, name=name,
+            )
+        else:
+            result = report_platform_experiment(
+                settings.validated_dir, experiment_id, out_dir, control=control, config=config,
+                window_days=window_days, name=name,
+            )
+    for line in result["headlines"]:
+        console.print(f"[bold]{line}[/]")
+    for kind, path in result["files"].items():
+        console.print(f"{kind}: {path}")
+
+
+@app.command()
+def power(
+    baseline: Annotated[float, typer.Option(help="Control mean: a rate in (0, 1) for binary metrics.")],
+    mde: Annotated[float, typer.Option(help="Smallest relative change worth detecting, e.g. 0.05 for 5%.")],
+    sd: Annotated[Optional[float], typer.Option(help="Per-unit standard deviation (continuous metrics).")] = None,
+    alpha: Annotated[float, typer.Option(help="Two-sided error rate.")] = 0.05,
+    power: Annotated[float, typer.Option(help="Chance of detecting a true change of size mde.")] = 0.8,
+    ratio: Annotated[float, typer.Option(help="Treatment units per control unit.")] = 1.0,
+    cuped_r2: Annotated[float, typer.Option(help="Share of variance CUPED covariates explain (0 = none).")] = 0.0,
+    daily_units: Annotated[Optional[int], typer.Option(help="Units entering per day, to estimate duration.")] = None,
+) -> None:
+    """How many units a test needs to detect a given change (sample-size calculator)."""
+    import math
+
+    from experiments.stats.power import sample_size
+
+    with user_errors():
+        plan = sample_size(baseline, mde, sd=sd, alpha=alpha, power=power, ratio=ratio, variance_reduction=cuped_r2)
+    console.print(
+        f"To detect a {mde * 100:.1f}% change from {baseline:g} ({plan.metric_kind} metric) with "
+        f"{power * 100:.0f}% power at alpha {alpha:g}: [bold]{plan.units_control:,} control + "
+        f"{plan.units_treatment:,} treatment = {plan.units_total:,} units[/]."
+    )
+    if daily_units:
+        console.print(f"At {daily_units:,} units a day: about {math.ceil(plan.units_total / daily_units)} days.")
+    console.print_json(data=plan.to_dict())
+
+
+@app.command()
+def assign(
+    experiment_id: Annotated[str, typer.Argument(help="Experiment id (its salt).")],
+    unit: Annotated[list[str], typer.Argument(help="Unit ids (unified customer id, or device id for guests).")],
+    variants: Annotated[str, typer.Option(help="Variants with weights, e.g. 'control=1,treatment=1'.")] = "control=1,treatment=1",
+    holdout: Annotated[float, typer.Option(help="Global holdout share kept out of every experiment.")] = 0.0,
+) -> None:
+    """Show which variant each unit gets (deterministic; the same answer every time)."""
+    from experiments.assign import Experiment, Assigner
+
+    with user_errors():
+        experiment = Experiment(id=experiment_id, variants=_weights(variants) or {})
+        assigner = Assigner([experiment], holdout=holdout)
+        for u in unit:
+            a = assigner.assign(experiment_id, u)
+            console.print(f"{u}\t{a.variant or '-'}\t{a.reason}")

@@ -1,0 +1,237 @@
+"""One global LightGBM demand forecaster over every series, scikit-learn style.
+
+Design (chosen by backtest, see docs/DEMAND.md):
+- direct multi-horizon with the horizon as a feature: each training row is a
+  (target period, horizon) pair with the horizon drawn at random in 1..H, and
+  every target-derived feature is computed at the origin d - h. One model, no
+  error feedback as in recursive forecasting, and the panel is not multiplied
+  by H. `strategy="lagH"` instead uses origin d - H for every row (only lags >= H).
+- the target is divided by a per-series scale known at the origin (mean over
+  the longest window), so one model serves fast and slow movers; the mean
+  model uses a tweedie objective (or l2) on that scaled target.
+- quantiles come from LightGBM quantile objectives on the same scaled target,
+  sorted so they never cross and clipped at zero.
+- censored periods (stock-outs) are left out of the loss and treated as
+  missing in the history the features look at.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+
+from omnicast.errors import OmnicastError
+from training.demand.features import WINDOWS, YEARLY_LAG, GridArrays, build_features
+from training.demand.metrics import quantile_column
+from training.demand.panel import PanelError, PanelSpec, period_index, regularise
+
+log = logging.getLogger(__name__)
+
+
+class NotFittedError(OmnicastError):
+    """predict() was called before fit()."""
+
+
+class DemandForecaster(BaseEstimator):
+    """Global direct multi-horizon LightGBM forecaster for a long panel.
+
+    fit(panel) learns from every row with a known target; predict(panel) forecasts
+    the `horizon` periods after the panel's last known target. Rows of `panel`
+    with a missing target after that point may carry the known-future columns
+    (price, promotion); otherwise their last value is carried forward.
+    """
+
+    def __init__(
+        self,
+        spec: PanelSpec,
+        horizon: int = 28,
+        quantiles: Sequence[float] = (0.1, 0.5, 0.9),
+        objective: str = "tweedie",
+        strategy: str = "direct",
+        n_estimators: int = 300,
+        learning_rate: float = 0.05,
+        num_leaves: int = 63,
+        min_child_samples: int = 50,
+        horizon_samples: int = 1,
+        quantile_estimators: int | None = None,
+        threads: int = 1,
+        seed: int = 0,
+    ) -> None:
+        self.spec = spec
+        self.horizon = horizon
+        self.quantiles = quantiles
+        self.objective = objective
+        self.strategy = strategy
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.num_leaves = num_leaves
+        self.min_child_samples = min_child_samples
+        self.horizon_samples = horizon_samples
+        self.quantile_estimators = quantile_estimators
+        self.threads = threads
+        self.seed = seed
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, panel: pd.DataFrame) -> DemandForecaster:
+        self._check_params()
+        started = time.perf_counter()
+        grid = regularise(panel, self.spec)
+        censored = self._censored(grid)
+        y = grid[self.spec.target_col].to_numpy(float)
+        arrays = GridArrays.build(grid["_sid"].to_numpy(), np.where(censored, np.nan, y), censored)
+        rows, h = self._training_pairs(arrays, censored)
+        if len(rows) == 0:
+            raise PanelError("no training rows: every series is shorter than two periods or fully censored")
+        positive = y[~censored & (y > 0)]
+        self.scale_floor_ = float(0.1 * np.median(positive)) if positive.size else 1.0
+        X, scale = build_features(grid, self.spec, arrays, rows, h, self.scale_floor_)
+        X = self._encode_static(X, fit=True)
+        target = y[rows] / scale
+        dataset = lgb.Dataset(X, label=target, categorical_feature=list(self.spec.static_cols) or "auto", free_raw_data=False)
+        self.models_: dict[str, lgb.Booster] = {"mean": self._train(dataset, self._objective_params(), self.n_estimators)}
+        q_rounds = self.quantile_estimators or self.n_estimators
+        for q in self.quantiles:
+            self.models_[quantile_column(q)] = self._train(dataset, {"objective": "quantile", "alpha": q}, q_rounds)
+        self.feature_names_ = list(X.columns)
+        self.n_train_rows_ = len(rows)
+        self.n_series_ = int(grid["_sid"].nunique())
+        self.history_ = self._tail(panel)
+        self.fit_seconds_ = time.perf_counter() - started
+        log.info("fitted on %d rows of %d series in %.1fs", len(rows), self.n_series_, self.fit_seconds_)
+        return self
+
+    def _check_params(self) -> None:
+        if self.horizon < 1:
+            raise OmnicastError(f"horizon must be >= 1, got {self.horizon}")
+        if self.objective not in ("tweedie", "l2", "poisson"):
+            raise OmnicastError(f"objective must be tweedie, poisson or l2, got {self.objective!r}")
+        if self.strategy not in ("direct", "lagH"):
+            raise OmnicastError(f"strategy must be direct or lagH, got {self.strategy!r}")
+        if any(not 0 < q < 1 for q in self.quantiles):
+            raise OmnicastError(f"quantiles must lie in (0, 1), got {list(self.quantiles)}")
+
+    def _censored(self, grid: pd.DataFrame) -> np.ndarray:
+        if not self.spec.censor_col:
+            return np.zeros(len(grid), bool)
+        return grid[self.spec.censor_col].to_numpy(bool)
+
+    def _training_pairs(self, arrays: GridArrays, censored: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(row, horizon) pairs whose target is known and whose origin has history."""
+        rng = np.random.default_rng(self.seed)
+        candidates = np.flatnonzero(~censored)
+        rows, hs = [], []
+        for _ in range(max(1, self.horizon_samples)):
+            if self.strategy == "lagH":
+                h = np.full(len(candidates), self.horizon)
+            else:
+                h = rng.integers(1, self.horizon + 1, size=len(candidates))
+            ok = candidates - h >= arrays.start[candidates]
+            rows.append(candidates[ok])
+            hs.append(h[ok])
+            if self.strategy == "lagH":
+                break
+        return np.concatenate(rows), np.concatenate(hs).astype(np.int64)
+
+    def _objective_params(self) -> dict[str, object]:
+        if self.objective == "tweedie":
+            return {"objective": "tweedie", "tweedie_variance_power": 1.2}
+        return {"objective": self.objective}
+
+    def _train(self, dataset: lgb.Dataset, objective: dict[str, object], rounds: int) -> lgb.Booster:
+        params = {
+            **objective,
+            "learning_rate": self.learning_rate,
+            "num_leaves": self.num_leaves,
+            "min_data_in_leaf": self.min_child_samples,
+            "feature_fraction": 0.8,
+            "bagging_fraction": 0.8,
+            "bagging_freq": 1,
+            "lambda_l2": 1.0,
+            "num_threads": self.threads,
+            "seed": self.seed,
+            "deterministic": True,
+            "force_col_wise": True,
+            "verbose": -1,
+        }
+        return lgb.train(params, dataset, num_boost_round=rounds)
+
+    def _encode_static(self, X: pd.DataFrame, fit: bool) -> pd.DataFrame:
+        """Static columns as pandas categoricals with the categories seen in fit."""
+        if fit:
+            self.categories_ = {c: pd.Index(pd.unique(X[c].astype(str))) for c in self.spec.static_cols}
+        for c in self.spec.static_cols:
+            X[c] = pd.Categorical(X[c].astype(str), categories=self.categories_[c])
+        return X
+
+    def _tail(self, panel: pd.DataFrame) -> pd.DataFrame:
+        """The recent history predict() needs when called without a panel."""
+        keep = max(WINDOWS[self.spec.freq][-1], YEARLY_LAG[self.spec.freq]) + self.horizon + 1
+        t = pd.to_datetime(panel[self.spec.time_col])
+        last = t.max()
+        offset = {"D": pd.Timedelta(days=keep), "W": pd.Timedelta(weeks=keep), "M": pd.DateOffset(months=keep)}
+        return panel.loc[t > last - offset[self.spec.freq]].copy()
+
+    # -------------------------------------------------------------- predict
+    def predict(self, panel: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Forecasts for the `horizon` periods after the last known target.
+
+        Returns one row per series x period: the id columns, the time column,
+        `h`, `mean` and one `q<level>` column per quantile.
+        """
+        if not hasattr(self, "models_"):
+            raise NotFittedError("this DemandForecaster is not fitted yet: call fit(panel) first")
+        panel = self.history_ if panel is None else panel
+        spec = self.spec
+        missing = [c for c in spec.columns if c not in panel.columns]
+        if missing:
+            raise PanelError(f"panel lacks column(s) {missing}")
+        known = panel[spec.target_col].notna()
+        history, future = panel.loc[known], panel.loc[~known]
+        if history.empty:
+            raise PanelError(f"panel has no row with a known {spec.target_col!r}")
+        grid, cutoff = self._forecast_grid(history, future)
+        censored = self._censored(grid) & (grid["_t"].to_numpy() <= cutoff)
+        y = grid[spec.target_col].to_numpy(float)
+        y_known = np.where(censored | (grid["_t"].to_numpy() > cutoff), np.nan, y)
+        arrays = GridArrays.build(grid["_sid"].to_numpy(), y_known, censored)
+        t = grid["_t"].to_numpy()
+        rows = np.flatnonzero((t > cutoff) & (t[arrays.start] <= cutoff))  # series with history
+        h = grid["_t"].to_numpy()[rows] - cutoff
+        h_feat = np.full_like(h, self.horizon) if self.strategy == "lagH" else h
+        X, scale = build_features(grid, spec, arrays, rows, h_feat, self.scale_floor_)
+        X = self._encode_static(X, fit=False)[self.feature_names_]
+        out = grid.loc[rows, [*spec.id_cols, spec.time_col]].reset_index(drop=True)
+        out["h"] = h
+        out["mean"] = np.maximum(self.models_["mean"].predict(X, num_threads=self.threads) * scale, 0.0)
+        qcols = [quantile_column(q) for q in sorted(self.quantiles)]
+        if qcols:
+            q = np.column_stack([self.models_[c].predict(X, num_threads=self.threads) for c in qcols]) * scale[:, None]
+            out[qcols] = np.maximum(np.sort(q, axis=1), 0.0)
+        return out
+
+    def _forecast_grid(self, history: pd.DataFrame, future: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+        """Grid from each series' start to cutoff + horizon, with known-future rows merged."""
+        spec = self.spec
+        cutoff = int(period_index(history[spec.time_col], spec.freq).max())
+        if not future.empty:
+            ft = period_index(future[spec.time_col], spec.freq)
+            future = future.loc[(ft > cutoff) & (ft <= cutoff + self.horizon)]
+            future = future.assign(**{spec.target_col: 0.0})
+            if spec.censor_col:
+                future = future.assign(**{spec.censor_col: False})
+        both = pd.concat([history, future], ignore_index=True) if not future.empty else history
+        grid = regularise(both, spec, end_period=cutoff + self.horizon)
+        return grid, cutoff
+
+    # ---------------------------------------------------------- inspection
+    def feature_importance(self, kind: str = "gain") -> pd.Series:
+        """Importance of each feature in the mean model, largest first."""
+        booster = self.models_["mean"]
+        values = booster.feature_importance(importance_type=kind)
+        return pd.Series(values, index=booster.feature_name()).sort_values(ascending=False)

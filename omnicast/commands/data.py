@@ -59,12 +59,13 @@ def import_online_retail(
     ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="UCI Online Retail CSV or XLSX export.")],
 ) -> None:
-    """Import UCI Online Retail transactions (returns, guests, products, regions)."""
-    settings = get_settings(ctx)
+    """Import UCI Online Retail transactions (returns, guests, products, regions), then ingest.
+
+    Replaces the data home's raw tables (a data home holds one retailer).
+    """
     from features.adapters import import_online_retail as run
-    with user_errors(), progress_bars():
-        counts = run(path, settings.raw_dir)
-    _print_counts("imported", counts, settings.raw_dir)
+
+    _import_and_ingest(ctx, run, path)
 
 
 @import_app.command("hillstrom")
@@ -72,12 +73,50 @@ def import_hillstrom(
     ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="Hillstrom MineThatData e-mail test CSV.")],
 ) -> None:
-    """Import the Hillstrom e-mail experiment (customers, exposures and outcomes)."""
-    settings = get_settings(ctx)
+    """Import the Hillstrom e-mail experiment (customers, exposures and outcomes), then ingest.
+
+    Replaces the data home's raw tables (a data home holds one retailer). The
+    pre-period covariates land in raw/side/hillstrom_covariates.parquet.
+    """
+    from features.adapters import COVARIATES
     from features.adapters import import_hillstrom as run
+
+    settings = _import_and_ingest(ctx, run, path)
+    console.print(f"covariates (join on unit_id): {settings.raw_dir / COVARIATES}")
+
+
+def _import_and_ingest(ctx: typer.Context, run, path: Path):
+    """Map the source into raw/, then validate it, so the user sees one full accounting."""
+    from features.ingest import ingest as validate
+
+    settings = get_settings(ctx)
     with user_errors(), progress_bars():
         counts = run(path, settings.raw_dir)
-    _print_counts("imported", counts, settings.raw_dir)
+        _print_counts(f"imported {path.name}", counts, settings.raw_dir)
+        console.print("source lines the adapter could not map ('rejected') go to quarantine/ with a reason")
+        report = validate(settings.raw_dir, settings.validated_dir, settings.quarantine_dir)
+    _print_ingest(report.to_dict())
+    return settings
+
+
+@app.command()
+def summary(ctx: typer.Context) -> None:
+    """Rows per table in raw, validated and quarantine, and the last ingest's totals."""
+    from features.ingest import summarize
+
+    settings = get_settings(ctx)
+    with user_errors():
+        result = summarize(settings.raw_dir, settings.validated_dir, settings.quarantine_dir)
+    table = Table(title=f"data home {settings.home}")
+    for col in ("table", "raw", "validated", "quarantine"):
+        table.add_column(col, justify="left" if col == "table" else "right")
+    for name, counts in result["tables"].items():
+        table.add_row(name, *("-" if n is None else f"{n:,}" for n in counts.values()))
+    console.print(table)
+    if result["last_ingest"] is None:
+        console.print("no ingest yet: run `omnicast data ingest`")
+    else:
+        _print_ingest(result["last_ingest"])
 
 
 def _print_counts(verb: str, counts: dict[str, int], where: Path) -> None:
@@ -93,7 +132,12 @@ def _print_ingest(report: dict) -> None:
     table = Table(title="ingest: read = accepted + quarantined")
     for col in ("table", "read", "accepted", "quarantined", "top reasons"):
         table.add_column(col, justify="left" if col in ("table", "top reasons") else "right")
-    for name, t in report["tables"].items():
+    rows = [(name, t) for name, t in report["tables"].items()]
+    rows += [(f"{name} (source lines)", t) for name, t in report.get("adapters", {}).items()]
+    for name, t in rows:
+        if t.get("status") == "absent":
+            table.add_row(name, "-", "-", "-", "absent (optional table)")
+            continue
         reasons = sorted(t["reasons"].items(), key=lambda kv: -kv[1])[:3]
         table.add_row(
             name,

@@ -55,6 +55,16 @@ class Settings(BaseSettings):
         None, description="MLflow tracking URI; default is a SQLite DB under home/mlruns."
     )
     threads: int = Field(1, ge=0, description="Worker threads for LightGBM (0 = all cores).")
+    identity_max_refs_per_key: int = Field(
+        8, ge=1, description="Identity: a key value on more refs than this links nobody (shared)."
+    )
+    identity_max_refs_per_system: int = Field(
+        1, ge=1, description="Identity: a key value on more refs of one source system links nobody."
+    )
+    safety_buffer_units: int = Field(
+        1, ge=0, description="Units held back per location x SKU: sellable = on hand - reserved - this."
+    )
+    cart_ttl_days: int = Field(30, ge=1, description="A cart item older than this is abandoned.")
 
     @field_validator("home", mode="after")
     @classmethod

@@ -35,7 +35,7 @@ def _label(c: Comparison) -> str:
 def lift_chart(comparisons: list[Comparison], title: str) -> str:
     """Forest plot: relative change with its 95% interval (thick) and always-valid interval (thin)."""
     rows = len(comparisons)
-    fig = Figure(figsize=(7.5, 0.55 * rows + 1.3))
+    fig = Figure(figsize=(7.5, 0.45 * rows + 1.2))
     ax = fig.subplots()
     y = np.arange(rows)[::-1]
     for yi, c in zip(y, comparisons):
@@ -45,6 +45,7 @@ def lift_chart(comparisons: list[Comparison], title: str) -> str:
         ax.plot([rel.lower * 100, rel.upper * 100], [yi, yi], color=colour, lw=6, solid_capstyle="butt")
         ax.plot([rel.estimate * 100], [yi], "o", color="white", mec=colour, mew=2, ms=8)
     ax.axvline(0, color="#24292f", lw=1)
+    ax.set_ylim(-0.6, rows - 0.4)
     ax.set_yticks(y, [_label(c) for c in comparisons])
     ax.set_xlabel("change vs control (%)")
     ax.set_title(title, loc="left", fontsize=11)
@@ -83,6 +84,6 @@ def srm_chart(srm: SRMCheck) -> str:
     ax.barh(y - 0.18, [srm.expected[a] for a in arms], height=0.35, color=FAINT, label="planned")
     ax.set_yticks(y, arms)
     ax.set_xlabel("units")
-    ax.legend(loc="lower right", frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     return _png(fig)

@@ -1,0 +1,35 @@
+"""Shared fixtures for the experiments tests: the real Hillstrom data and its analysis."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from experiments.analysis import AnalysisConfig, ExperimentResult, analyze
+from experiments.metrics import MetricSpec, infer_metric, parse_ratio
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+HILLSTROM = FIXTURES / "hillstrom.csv"
+CONTROL = "No E-Mail"
+
+
+@pytest.fixture(scope="session")
+def hillstrom() -> pd.DataFrame:
+    return pd.read_csv(HILLSTROM)
+
+
+def hillstrom_metrics(df: pd.DataFrame) -> list[MetricSpec]:
+    return [
+        infer_metric("spend", df["spend"], label="spend per customer", unit="currency"),
+        infer_metric("visit", df["visit"], label="visit rate"),
+        infer_metric("conversion", df["conversion"], label="conversion rate"),
+        parse_ratio("spend_per_visit=spend/visit", label="spend per visit", guardrail=True),
+    ]
+
+
+@pytest.fixture(scope="session")
+def hillstrom_result(hillstrom: pd.DataFrame) -> ExperimentResult:
+    config = AnalysisConfig(covariates=["history"], segments=["zip_code", "channel"])
+    return analyze(hillstrom, "segment", CONTROL, hillstrom_metrics(hillstrom), config, name="hillstrom")

@@ -1,0 +1,80 @@
+"""Property: for any mix of good and bad transaction lines, the accounting adds up exactly and
+the accepted rows are exactly those an independent (pandas) reading of the contract accepts."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from raw_retail import as_strings, run_ingest
+
+from features.contracts import FULFILMENTS, SALES_CHANNELS
+
+POOLS: dict[str, list[str | None]] = {
+    "order_id": ["A9", "B1", None, " "],
+    "line": ["1", "2", "0", "1.5", "x"],
+    "customer_ref": [None, "web:1", "web:404"],
+    "channel": ["web", "store", "fax"],
+    "location_id": ["S1", "DC1", "S9"],
+    "sku": ["P1", "P2", "NOPE"],
+    "qty": ["1", "3", "-1", "0", "2.0", "abc"],
+    "unit_price": ["4.5", "0", "-1", "nan"],
+    "discount": ["0", "0.5", "-0.1"],
+    "ts": ["2024-01-05T10:00:00Z", "2024-01-05 10:00:00", "bad", None],
+    "fulfilment": ["ship", "bopis", "teleport"],
+    "returned": ["true", "false", "yes?"],
+}
+ROW = st.fixed_dictionaries({col: st.sampled_from(pool) for col, pool in POOLS.items()})
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=st.lists(ROW, min_size=0, max_size=40))
+def test_accounting_and_accepted_rows_match_the_contract(rows: list[dict]) -> None:
+    tables = as_strings()
+    tx = pd.DataFrame(rows, columns=list(POOLS)).astype(object)
+    tables["transactions"] = tx
+    with tempfile.TemporaryDirectory() as tmp:
+        home = {k: Path(tmp) / k for k in ("raw", "validated", "quarantine")}
+        report = run_ingest(home, tables).tables["transactions"]
+        accepted = pd.read_parquet(home["validated"] / "transactions.parquet")
+        quarantine = pd.read_parquet(home["quarantine"] / "transactions.parquet")
+    assert report.read == len(rows) == report.accepted + report.quarantined
+    assert (len(accepted), len(quarantine)) == (report.accepted, report.quarantined)
+    assert quarantine["_reason"].notna().all()
+    expected_ok = _oracle(tx)
+    assert set(range(len(rows))) - set(quarantine["_row"]) == set(np.flatnonzero(expected_ok))
+    assert not accepted.duplicated(["order_id", "line"]).any()
+
+
+def _oracle(tx: pd.DataFrame) -> np.ndarray:
+    """Which rows the contract accepts, written independently of the SQL checks."""
+    def num(col: str) -> pd.Series:
+        return pd.to_numeric(tx[col], errors="coerce")
+
+    qty, line = num("qty"), num("line")
+    price, discount = num("unit_price"), num("discount")
+    returned = tx["returned"].map({"true": True, "false": False})
+    ts = pd.to_datetime(tx["ts"], errors="coerce", utc=True, format="mixed")
+    ok = (
+        tx["order_id"].fillna("").str.strip().ne("")
+        & (line == line.round()) & (line >= 1)
+        & tx["customer_ref"].isin([None, "web:1"])
+        & tx["channel"].isin(SALES_CHANNELS)
+        & tx["location_id"].isin(["S1", "S2", "DC1"])
+        & tx["sku"].isin(["P1", "P2", "P3"])
+        & (qty == qty.round())
+        & np.isfinite(price) & (price >= 0)
+        & (discount >= 0)
+        & ts.notna()
+        & tx["fulfilment"].isin(FULFILMENTS)
+        & returned.notna()
+        & (((qty > 0) & (returned == False)) | ((qty < 0) & (returned == True)))  # noqa: E712
+    ).fillna(False).to_numpy(dtype=bool)
+    keys = pd.DataFrame({"order_id": tx["order_id"], "line": line})
+    first = ~keys[ok].duplicated()
+    ok[np.flatnonzero(ok)[~first.to_numpy()]] = False
+    return ok

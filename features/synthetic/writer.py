@@ -1,0 +1,121 @@
+"""Arrow tables shaped exactly like the contracts, Parquet files, and the atomic swap.
+
+Timestamps and dates are written as ISO-8601 strings, as a source-system export
+would, so that an unparseable timestamp is representable. Files are written with
+fixed settings and no wall-clock metadata: the same input gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from features.contracts import Contract
+
+ARROW_TYPES = {"string": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(),
+               "timestamp": pa.string(), "date": pa.string()}
+
+
+@lru_cache(maxsize=1)
+def _times_of_day() -> pa.Array:
+    s = np.arange(86400)
+    return pa.array([f"{h:02d}:{m:02d}:{x:02d}Z" for h, m, x in zip(s // 3600, s // 60 % 60, s % 60)])
+
+
+def _day_strings(days: np.ndarray) -> tuple[pa.Array, np.ndarray]:
+    uniq, inv = np.unique(days, return_inverse=True)
+    return pa.array(np.datetime_as_string(uniq.astype("datetime64[D]"))), inv
+
+
+def iso_timestamps(epoch_seconds: np.ndarray) -> pa.Array:
+    """'YYYY-MM-DDTHH:MM:SSZ' strings (UTC) from integer epoch seconds."""
+    secs = np.asarray(epoch_seconds, dtype=np.int64)
+    if secs.size == 0:
+        return pa.array([], pa.string())
+    days, tod = np.divmod(secs, 86400)
+    strings, inv = _day_strings(days)
+    return pc.binary_join_element_wise(strings.take(pa.array(inv)), _times_of_day().take(pa.array(tod)), "T")
+
+
+def iso_dates(epoch_days: np.ndarray) -> pa.Array:
+    days = np.asarray(epoch_days, dtype=np.int64)
+    if days.size == 0:
+        return pa.array([], pa.string())
+    strings, inv = _day_strings(days)
+    return strings.take(pa.array(inv))
+
+
+def column_array(kind: str, values: np.ndarray | pa.Array) -> pa.Array:
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return values
+    if kind == "timestamp":
+        return iso_timestamps(values)
+    if kind == "date":
+        return iso_dates(values)
+    if kind == "float":
+        return pa.array(np.asarray(values, dtype=np.float64), type=pa.float64(), from_pandas=True)
+    return pa.array(values, type=ARROW_TYPES[kind], from_pandas=True)
+
+
+def to_arrow(contract: Contract, columns: dict[str, np.ndarray | pa.Array]) -> pa.Table:
+    """A table with exactly the contract's columns, in order, with the raw export types.
+
+    timestamp/date columns are given as epoch seconds / epoch days and become ISO strings.
+    """
+    missing = set(contract.column_names) - set(columns)
+    extra = set(columns) - set(contract.column_names)
+    if missing or extra:
+        raise ValueError(f"{contract.name}: missing columns {sorted(missing)}, unexpected {sorted(extra)}")
+    arrays = [column_array(c.kind, columns[c.name]) for c in contract.columns]
+    schema = pa.schema([pa.field(c.name, ARROW_TYPES[c.kind], nullable=True) for c in contract.columns])
+    return pa.Table.from_arrays([a.cast(f.type) for a, f in zip(arrays, schema)], schema=schema)
+
+
+def write_parquet(table: pa.Table, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, path, compression="zstd", row_group_size=1 << 20)
+
+
+def write_json(obj: dict, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(obj, indent=2, sort_keys=True, default=_json_default) + "\n")
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return str(value)
+
+
+def replace_dir_atomically(target: Path, fill: Callable[[Path], None]) -> None:
+    """Build a directory with `fill` next to `target`, then swap it in.
+
+    A reader never sees a half-written raw/; a failure leaves the previous one intact.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-new-", dir=target.parent))
+    try:
+        fill(staging)
+        old = None
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}-old-", dir=target.parent))
+            old.rmdir()
+            target.rename(old)
+        staging.rename(target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise

@@ -36,13 +36,20 @@ def default_as_of(tables: dict[str, pd.DataFrame]) -> pd.Timestamp:
     return (pd.Timestamp(last).tz_convert("UTC").floor("D") + pd.Timedelta(days=1))
 
 
-def load_tables(validated_dir: Path, drop_refs: set[str] | None = None) -> dict[str, pd.DataFrame]:
-    """Validated tables needed by the build, without rows of erased shoppers."""
-    tables = {name: read_validated(validated_dir, name) for name in REQUIRED + OPTIONAL}
-    if drop_refs:
-        from features.privacy.ledger import without_refs
+def load_tables(validated_dir: Path, erased: set[str] | None = None) -> dict[str, pd.DataFrame]:
+    """Validated tables needed by the build, without the shoppers in the erasure ledger.
 
-        tables = {name: without_refs(name, frame, drop_refs) for name, frame in tables.items()}
+    `erased` holds SHA-256 hashes of erased customer_refs (features.privacy.ledger).
+    """
+    tables = {name: read_validated(validated_dir, name) for name in REQUIRED + OPTIONAL}
+    if erased:
+        from features.privacy.ledger import REF_COLUMNS, erased_refs_among, without_refs
+
+        refs: set[str] = set()
+        for name, column in REF_COLUMNS.items():
+            if name in tables:
+                refs |= erased_refs_among(tables[name][column], erased)
+        tables = {name: without_refs(name, frame, refs) for name, frame in tables.items()}
     return tables
 
 

@@ -1,0 +1,105 @@
+"""The features stage end to end, for the CLI and the demo pipeline.
+
+    build_features(settings) -> dict
+
+identity resolution -> profile tables -> Feast apply -> materialize, with the
+erasure ledger applied first so that no rebuild brings an erased shopper back.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from features.feature_repo.config import feature_tables_dir
+from omnicast.settings import Settings
+
+log = logging.getLogger(__name__)
+TRUTH_GLOB = "truth/*identit*.parquet"
+
+
+def identity_map_path(settings: Settings) -> Path:
+    return Path(settings.offline_dir) / "identity_map.parquet"
+
+
+def identity_stats_path(settings: Settings) -> Path:
+    return Path(settings.offline_dir) / "identity_stats.json"
+
+
+def identity_config(settings: Settings):
+    from features.identity import IdentityConfig
+    from features.identity.graph import LINK_KEYS
+
+    return IdentityConfig(
+        max_refs_per_key={k: settings.identity_max_refs_per_key for k in LINK_KEYS},
+        max_refs_per_system={k: settings.identity_max_refs_per_system for k in LINK_KEYS},
+    )
+
+
+def load_identity_truth(raw_dir: Path) -> pd.DataFrame | None:
+    """The generator's identity ground truth (customer_ref -> person), when there is one."""
+    for path in sorted(Path(raw_dir).glob(TRUTH_GLOB)):
+        truth = pd.read_parquet(path)
+        person = next((c for c in ("person_id", "person") if c in truth.columns), None)
+        if "customer_ref" in truth.columns and person:
+            return truth[["customer_ref", person]].rename(columns={person: "person_id"})
+    return None
+
+
+def resolve_identities(settings: Settings, tables: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, dict]:
+    """Identity map + merge statistics (+ pairwise precision/recall when truth exists); written."""
+    from features.identity import pairwise_scores, resolve
+
+    result = resolve(tables["identities"], identity_config(settings))
+    stats = dict(result.stats)
+    truth = load_identity_truth(settings.raw_dir)
+    if truth is not None:
+        stats["truth"] = pairwise_scores(result.mapping, truth).to_dict()
+    path = identity_map_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    result.mapping.to_parquet(path, index=False)
+    identity_stats_path(settings).write_text(json.dumps(stats, indent=2))
+    return result.mapping, stats
+
+
+def build_tables(settings: Settings) -> dict:
+    """Identity -> profile tables (no Feast); returns paths, row counts and identity stats."""
+    from features.privacy.ledger import erased_hashes
+    from features.profile.build import build_profile_tables, load_tables
+    from features.profile.demand import build_store_sku_daily
+
+    tables = load_tables(settings.validated_dir, erased_hashes(settings))
+    mapping, stats = resolve_identities(settings, tables)
+    out = build_profile_tables(
+        tables,
+        mapping,
+        feature_tables_dir(settings),
+        safety_buffer=settings.safety_buffer_units,
+        cart_ttl_days=settings.cart_ttl_days,
+    )
+    demand_rows = build_store_sku_daily(settings)
+    if demand_rows is not None:
+        out.paths["store_sku_daily"] = feature_tables_dir(settings) / "store_sku_daily.parquet"
+        out.rows["store_sku_daily"] = demand_rows
+    return {
+        "as_of": out.as_of.isoformat(),
+        "identity_map": str(identity_map_path(settings)),
+        "identity": stats,
+        "tables": {k: str(v) for k, v in out.paths.items()},
+        "rows": out.rows,
+    }
+
+
+def build_features(settings: Settings, materialize: bool = True) -> dict:
+    """The whole features stage: tables, then Feast apply and (incremental) materialize."""
+    from features.feature_repo import store
+
+    summary = build_tables(settings)
+    summary["feast"] = store.apply(settings)
+    if materialize:
+        summary["materialized"] = store.materialize(settings)
+    summary["feast_repo"] = str(Path(settings.feast_dir))
+    return summary

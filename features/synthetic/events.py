@@ -88,7 +88,7 @@ def _purchase_funnels(lines, ids, prod, prof, rng) -> dict[str, np.ndarray]:
                         WEB_SOURCES[rng.integers(0, 5, n_orders)])
     o_source = np.where(incremental, np.where(o_chan == EV_APP, "push", "email"), o_source).astype(object)
     checkout = o_ts - rng.integers(30, 240, n_orders)
-    # Per line: view -> add_to_cart -> purchase; per order: checkout_start.
+    # Per line: view -> add_to_cart -> checkout_start (shared by the order) -> purchase.
     n = pick.size
     atc = checkout[inv] - rng.integers(10, 600, n)
     view = atc - rng.integers(5, 900, n)
@@ -102,8 +102,8 @@ def _purchase_funnels(lines, ids, prod, prof, rng) -> dict[str, np.ndarray]:
     line_o = inv
     parts = [
         (view, line_o, sku, T["view"]), (atc, line_o, sku, T["add_to_cart"]),
-        (np.repeat(o_ts, 1)[inv], line_o, sku, T["purchase"]),
-        (checkout, np.arange(n_orders), np.full(n_orders, -1), T["checkout_start"]),
+        (o_ts[inv], line_o, sku, T["purchase"]),
+        (checkout[inv], line_o, sku, T["checkout_start"]),
         (extra_ts, line_o[src], extra_sku, T["view"]),
     ]
     ts = np.concatenate([p[0] for p in parts])

@@ -242,7 +242,7 @@ def generate(config: GeneratorConfig, raw_dir: Path) -> dict:
     columns = _tables(world)
     truth = _truth(world)
     fault_rng = config.rngs()["faults"]
-    log = FaultLog.empty()
+    log = FaultLog()
     tables: dict[str, pa.Table] = {}
     for name, contract in CONTRACTS.items():
         table = to_arrow(contract, columns[name])

@@ -34,7 +34,7 @@ class GridArrays:
 
     start: np.ndarray  # index of each row's series' first row
     y: np.ndarray  # target history with censored / unknown periods as NaN
-    csum: np.ndarray  # len n+1 cumulative sums for windowed nan-means
+    csum: np.ndarray  # per-series sums of the periods before each row (see series_prefix)
     csq: np.ndarray
     ccnt: np.ndarray
     czero: np.ndarray
@@ -52,7 +52,7 @@ class GridArrays:
         last = np.maximum.accumulate(np.where(known & (y0 > 0), idx, -1)) if n else idx
 
         def cum(a: np.ndarray) -> np.ndarray:
-            return np.r_[0.0, np.cumsum(a, dtype=float)]
+            return series_prefix(sid, a)
 
         return cls(
             start=start,
@@ -68,7 +68,11 @@ class GridArrays:
     def window(
         self, origin: np.ndarray, start: np.ndarray, w: int
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Sums over the `w` periods ending at `origin`, clipped at the series `start`."""
+        """Sums over the `w` periods ending at `origin`, clipped at the series `start`.
+
+        Needs origin < the target row of the same series (h >= 1), so that
+        origin + 1 is still inside the series.
+        """
         hi = np.maximum(origin + 1, start)
         lo = np.maximum(start, origin - w + 1)
         lo = np.minimum(lo, hi)
@@ -86,6 +90,17 @@ class GridArrays:
         j = rows - offset
         ok = j >= self.start[rows]
         return np.where(ok, self.y[np.clip(j, 0, None)], np.nan)
+
+
+def series_prefix(sid: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """Sum of `a` over the earlier rows of the same series (0 on a series' first row).
+
+    Sums restart per series, so a value can only ever reach later rows of its own
+    series: perturbing one series' future cannot move anything else, not even by
+    rounding.
+    """
+    inclusive = pd.Series(np.asarray(a, dtype=float)).groupby(sid, sort=False).cumsum()
+    return inclusive.groupby(sid, sort=False).shift(1, fill_value=0.0).to_numpy()
 
 
 def _div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -163,8 +178,8 @@ def build_features(
     for col in spec.future_cols:
         v = grid[col].to_numpy(dtype=float, na_value=np.nan)
         feats[f"fut_{col}"] = v[rows]
-        cs = np.r_[0.0, np.cumsum(np.nan_to_num(v))]
-        cc = np.r_[0.0, np.cumsum(~np.isnan(v))]
+        sid = grid["_sid"].to_numpy()
+        cs, cc = series_prefix(sid, np.nan_to_num(v)), series_prefix(sid, ~np.isnan(v))
         lo = np.minimum(np.maximum(arrays.start[rows], origin - windows[1] + 1), origin + 1)
         hi = np.maximum(origin + 1, lo)
         feats[f"fut_{col}_rel"] = _div(v[rows], _div(cs[hi] - cs[lo], cc[hi] - cc[lo]))

@@ -10,7 +10,10 @@ Design (chosen by backtest, see docs/DEMAND.md):
   the longest window), so one model serves fast and slow movers; the mean
   model uses a tweedie objective (or l2) on that scaled target.
 - quantiles come from LightGBM quantile objectives on the same scaled target,
-  sorted so they never cross and clipped at zero.
+  conformally calibrated (split conformal, as in CQR): the quantile models are
+  fitted without the last H periods, and each quantile is shifted by the
+  empirical quantile of its scaled residuals on those held-out periods. Then
+  sorted so they never cross, and clipped at zero.
 - censored periods (stock-outs) are left out of the loss and treated as
   missing in the history the features look at.
 """
@@ -54,12 +57,14 @@ class DemandForecaster(BaseEstimator):
         quantiles: Sequence[float] = (0.1, 0.5, 0.9),
         objective: str = "tweedie",
         strategy: str = "direct",
-        n_estimators: int = 300,
-        learning_rate: float = 0.05,
+        n_estimators: int = 200,
+        learning_rate: float = 0.1,
         num_leaves: int = 63,
         min_child_samples: int = 50,
         horizon_samples: int = 1,
-        quantile_estimators: int | None = None,
+        quantile_estimators: int | None = 100,
+        calibrate: bool = True,
+        max_bin: int = 127,
         threads: int = 1,
         seed: int = 0,
     ) -> None:
@@ -74,6 +79,8 @@ class DemandForecaster(BaseEstimator):
         self.min_child_samples = min_child_samples
         self.horizon_samples = horizon_samples
         self.quantile_estimators = quantile_estimators
+        self.calibrate = calibrate
+        self.max_bin = max_bin
         self.threads = threads
         self.seed = seed
 
@@ -93,11 +100,9 @@ class DemandForecaster(BaseEstimator):
         X, scale = build_features(grid, self.spec, arrays, rows, h, self.scale_floor_)
         X = self._encode_static(X, fit=True)
         target = y[rows] / scale
-        dataset = lgb.Dataset(X, label=target, categorical_feature=list(self.spec.static_cols) or "auto", free_raw_data=False)
+        dataset = self._dataset(X, target)
         self.models_: dict[str, lgb.Booster] = {"mean": self._train(dataset, self._objective_params(), self.n_estimators)}
-        q_rounds = self.quantile_estimators or self.n_estimators
-        for q in self.quantiles:
-            self.models_[quantile_column(q)] = self._train(dataset, {"objective": "quantile", "alpha": q}, q_rounds)
+        self._fit_quantiles(X, target, grid["_t"].to_numpy()[rows], dataset)
         self.feature_names_ = list(X.columns)
         self.n_train_rows_ = len(rows)
         self.n_series_ = int(grid["_sid"].nunique())
@@ -105,6 +110,24 @@ class DemandForecaster(BaseEstimator):
         self.fit_seconds_ = time.perf_counter() - started
         log.info("fitted on %d rows of %d series in %.1fs", len(rows), self.n_series_, self.fit_seconds_)
         return self
+
+    def _dataset(self, X: pd.DataFrame, target: np.ndarray) -> lgb.Dataset:
+        cats = list(self.spec.static_cols) or "auto"
+        return lgb.Dataset(X, label=target, categorical_feature=cats, params={"max_bin": self.max_bin}, free_raw_data=False)
+
+    def _fit_quantiles(self, X: pd.DataFrame, target: np.ndarray, period: np.ndarray, full: lgb.Dataset) -> None:
+        """Quantile models, with split-conformal shifts from the last `horizon` periods."""
+        rounds = self.quantile_estimators or self.n_estimators
+        self.quantile_shift_ = {quantile_column(q): 0.0 for q in self.quantiles}
+        held = period > period.max() - self.horizon
+        can_calibrate = self.calibrate and held.sum() >= 100 and (~held).sum() >= 100
+        data = self._dataset(X.loc[~held], target[~held]) if can_calibrate else full
+        for q in self.quantiles:
+            name = quantile_column(q)
+            self.models_[name] = self._train(data, {"objective": "quantile", "alpha": q}, rounds)
+            if can_calibrate:
+                resid = target[held] - self.models_[name].predict(X.loc[held], num_threads=self.threads)
+                self.quantile_shift_[name] = float(np.quantile(resid, q))
 
     def _check_params(self) -> None:
         if self.horizon < 1:
@@ -157,6 +180,7 @@ class DemandForecaster(BaseEstimator):
             "seed": self.seed,
             "deterministic": True,
             "force_col_wise": True,
+            "max_bin": self.max_bin,
             "verbose": -1,
         }
         return lgb.train(params, dataset, num_boost_round=rounds)
@@ -211,7 +235,9 @@ class DemandForecaster(BaseEstimator):
         out["mean"] = np.maximum(self.models_["mean"].predict(X, num_threads=self.threads) * scale, 0.0)
         qcols = [quantile_column(q) for q in sorted(self.quantiles)]
         if qcols:
-            q = np.column_stack([self.models_[c].predict(X, num_threads=self.threads) for c in qcols]) * scale[:, None]
+            q = np.column_stack(
+                [self.models_[c].predict(X, num_threads=self.threads) + self.quantile_shift_[c] for c in qcols]
+            ) * scale[:, None]
             out[qcols] = np.maximum(np.sort(q, axis=1), 0.0)
         return out
 

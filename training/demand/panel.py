@@ -120,7 +120,7 @@ def regularise(panel: pd.DataFrame, spec: PanelSpec, end_period: int | None = No
         out[col] = ids[col].reindex(out["_sid"]).to_numpy()
     out[spec.target_col] = out[spec.target_col].fillna(0.0).astype(float)
     if spec.censor_col:
-        out[spec.censor_col] = out[spec.censor_col].fillna(False).astype(bool)
+        out[spec.censor_col] = out[spec.censor_col].astype("boolean").fillna(False).astype(bool)
     carry = [*spec.future_cols, *spec.past_cols]
     if carry:
         out[carry] = out.groupby("_sid", sort=False)[carry].ffill()

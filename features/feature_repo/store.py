@@ -149,7 +149,8 @@ class OnlineReader:
         key = self._EntityKey(join_keys=[self.join_key], entity_values=[self._Value(string_val=entity_id)])
         out: dict[str, Any] = {self.join_key: entity_id}
         for view, names in self._reads:
-            _, values = self._online.online_read(self._config, view, [key], names)[0]
+            # a copy: the Redis store appends its "_ts:<view>" fields to the list it is given
+            _, values = self._online.online_read(self._config, view, [key], list(names))[0]
             for name in names:
                 value = (values or {}).get(name)
                 out[name] = None if value is None else self._to_python(value)

@@ -287,7 +287,10 @@ def build_offers(cfg: GeneratorConfig, cal: Calendar, prod: Products, segments: 
 
     D = cal.n
     n = max(20, min(200, cfg.skus // 4))
-    kind = rng.choice(len(OFFER_KINDS), size=n, p=[0.4, 0.15, 0.15, 0.15, 0.15])
+    # Every kind at least once, then a realistic mix (discounts dominate).
+    kind = rng.permutation(np.concatenate([np.arange(len(OFFER_KINDS)),
+                                           rng.choice(len(OFFER_KINDS), size=n - len(OFFER_KINDS),
+                                                      p=[0.4, 0.15, 0.15, 0.15, 0.15])]))
     scope = np.where(kind == 2, 2, rng.choice(3, size=n, p=[0.4, 0.45, 0.15]))  # free ship: all
     scope_names = np.array(["sku", "category", "all"], dtype=object)[scope]
     sku_pick = rng.choice(prod.n, size=n, p=prod.popularity)
@@ -313,14 +316,15 @@ def build_offers(cfg: GeneratorConfig, cal: Calendar, prod: Products, segments: 
     # The experiment's treatment policy: per segment, the offer kind with the best uplift.
     best = OFFER_UPLIFT.argmax(axis=1)
     exp_ids = [f"OF-EXP-{s}" for s in segments]
-    exp_value = {0: 0.15, 1: 0.5, 2: 4.95, 3: 300.0, 4: 0.0}
+    exp_value = {0: 0.15, 1: 0.5, 2: 4.95, 3: 300.0, 4: 0.0}  # by kind
+    exp_cost = {0: 0.15 * 30.0, 1: 0.5 * 12.0, 2: 4.95, 3: 3.0, 4: 0.05}  # per redemption
     cols = {
         "offer_id": np.array(ids + exp_ids, dtype=object),
         "kind": np.array([OFFER_KINDS[k] for k in kind] + [OFFER_KINDS[k] for k in best], dtype=object),
         "scope": np.concatenate([scope_names, np.full(len(segments), "all", dtype=object)]),
         "scope_value": np.concatenate([scope_value, np.full(len(segments), None, dtype=object)]),
         "value": np.concatenate([value, [exp_value[int(k)] for k in best]]),
-        "cost": np.concatenate([cost, [round(exp_value[int(k)] * (30.0 if k == 0 else 0.5 if k == 1 else 1.0 if k == 2 else 0.01 if k == 3 else 0.0) + 0.05, 2) for k in best]]),
+        "cost": np.concatenate([cost, [exp_cost[int(k)] for k in best]]),
         "start": np.concatenate([start, np.full(len(segments), exp_start)]),
         "end": np.concatenate([end, np.full(len(segments), exp_end)]),
         "channels": np.concatenate([channels, np.full(len(segments), "web,app", dtype=object)]),

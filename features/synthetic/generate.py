@@ -21,7 +21,13 @@ from features.synthetic import catalog, customers, demand, events, experiment, o
 from features.synthetic.calendar import build_calendar
 from features.synthetic.config import GENERATOR_VERSION, GeneratorConfig
 from features.synthetic.faults import FaultLog, inject
-from features.synthetic.writer import replace_dir_atomically, to_arrow, write_json, write_parquet
+from features.synthetic.writer import (
+    prefixed_ids,
+    replace_dir_atomically,
+    to_arrow,
+    write_json,
+    write_parquet,
+)
 from omnicast.progress import track
 
 DAY = 86400
@@ -112,7 +118,7 @@ def _tables(w: _World) -> dict[str, dict]:
             "gtin": prod.gtin,
         },
         "transactions": {
-            "order_id": _take(np.array([f"O{i:09d}" for i in range(order_num.max(initial=-1) + 1)], dtype=object), order_num),
+            "order_id": prefixed_ids("O", order_num, 9),
             "line": L["line"], "customer_ref": _take(ids.ref, L["ref_row"]),
             "channel": _take(np.array(SALES_CHANNELS, dtype=object), L["channel"]),
             "location_id": _take(stocked_ids, L["loc"]), "sku": _take(sku_ids, L["sku"]),
@@ -120,8 +126,7 @@ def _tables(w: _World) -> dict[str, dict]:
             "fulfilment": _take(np.array(FULFILMENTS, dtype=object), L["fulfil"]), "returned": L["returned"],
         },
         "events": {
-            "event_id": _take(np.array([f"EV{i:010d}" for i in range(w.events["ts"].size)], dtype=object),
-                              np.arange(w.events["ts"].size)),
+            "event_id": prefixed_ids("EV", np.arange(w.events["ts"].size), 10),
             "ts": w.events["ts"], "customer_ref": _take(ids.ref, w.events["ref_row"]),
             "device_id": w.events["device"],
             "channel": _take(np.array(EVENT_CHANNELS, dtype=object), w.events["channel"]),
@@ -173,7 +178,7 @@ def _sort_transactions(w: _World) -> None:
 
 def _truth(w: _World) -> dict[str, pa.Table | dict]:
     cal, loc, prod, ids, d, persons = w.cal, w.loc, w.prod, w.ids, w.demand, w.persons
-    person_ids = np.array([f"PER-{i:07d}" for i in range(persons.n)], dtype=object)
+    person_ids = np.array(prefixed_ids("PER-", np.arange(persons.n), 7).to_pylist(), dtype=object)
     stocked_ids = loc.ids[loc.stocked]
     keep = np.broadcast_to(d.listed[:, None, :], d.sold.shape).transpose(1, 2, 0)  # (L, S, D)
     tl, ts_, td = np.nonzero(keep)

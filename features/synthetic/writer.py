@@ -32,8 +32,10 @@ def _times_of_day() -> pa.Array:
 
 
 def _day_strings(days: np.ndarray) -> tuple[pa.Array, np.ndarray]:
-    uniq, inv = np.unique(days, return_inverse=True)
-    return pa.array(np.datetime_as_string(uniq.astype("datetime64[D]"))), inv
+    """ISO strings for the span of days present, and each value's index into them."""
+    lo, hi = int(days.min()), int(days.max())
+    span = np.arange(lo, hi + 1).astype("datetime64[D]")
+    return pa.array(np.datetime_as_string(span)), days - lo
 
 
 def iso_timestamps(epoch_seconds: np.ndarray) -> pa.Array:
@@ -42,16 +44,22 @@ def iso_timestamps(epoch_seconds: np.ndarray) -> pa.Array:
     if secs.size == 0:
         return pa.array([], pa.string())
     days, tod = np.divmod(secs, 86400)
-    strings, inv = _day_strings(days)
-    return pc.binary_join_element_wise(strings.take(pa.array(inv)), _times_of_day().take(pa.array(tod)), "T")
+    strings, idx = _day_strings(days)
+    return pc.binary_join_element_wise(strings.take(pa.array(idx)), _times_of_day().take(pa.array(tod)), "T")
 
 
 def iso_dates(epoch_days: np.ndarray) -> pa.Array:
     days = np.asarray(epoch_days, dtype=np.int64)
     if days.size == 0:
         return pa.array([], pa.string())
-    strings, inv = _day_strings(days)
-    return strings.take(pa.array(inv))
+    strings, idx = _day_strings(days)
+    return strings.take(pa.array(idx))
+
+
+def prefixed_ids(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
+    """prefix + zero-padded number, e.g. ('O', 42, 9) -> 'O000000042', built in Arrow."""
+    digits = pc.utf8_lpad(pc.cast(pa.array(np.asarray(numbers, dtype=np.int64)), pa.string()), width=width, padding="0")
+    return pc.binary_join_element_wise(prefix, digits, "")
 
 
 def column_array(kind: str, values: np.ndarray | pa.Array) -> pa.Array:
@@ -62,8 +70,10 @@ def column_array(kind: str, values: np.ndarray | pa.Array) -> pa.Array:
     if kind == "date":
         return iso_dates(values)
     if kind == "float":
-        return pa.array(np.asarray(values, dtype=np.float64), type=pa.float64(), from_pandas=True)
-    return pa.array(values, type=ARROW_TYPES[kind], from_pandas=True)
+        x = np.asarray(values, dtype=np.float64)
+        nan = np.isnan(x)
+        return pa.array(x, type=pa.float64(), mask=nan if nan.any() else None)
+    return pa.array(values, type=ARROW_TYPES[kind])
 
 
 def to_arrow(contract: Contract, columns: dict[str, np.ndarray | pa.Array]) -> pa.Table:

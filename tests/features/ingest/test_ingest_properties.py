@@ -46,7 +46,7 @@ def rows_(draw: st.DrawFn) -> dict[str, str | None]:
 ROW = rows_()
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=st.lists(ROW, min_size=0, max_size=30))
 def test_accounting_and_accepted_rows_match_the_contract(rows: list[dict]) -> None:
     tables = as_strings()

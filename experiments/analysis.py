@@ -75,6 +75,7 @@ class Comparison(BaseModel):
     chance_to_win: float
     loss_if_ship: float  # relative, expected shortfall of shipping the variant
     loss_if_keep: float  # relative, expected gain forgone by keeping control
+    bayes_scale: Literal["relative", "absolute"] = "relative"
     p_value: float  # the p-value of the decision estimate (before Holm)
     p_value_holm: float | None = None
     significant: bool = False
@@ -112,6 +113,18 @@ class Verdict(BaseModel):
     vetoed_by: list[str] = Field(default_factory=list)
 
 
+class TruthCheck(BaseModel):
+    """Synthetic data only: the known true effect against the estimate."""
+
+    metric: str
+    variant: str
+    true_effect: float
+    estimate: float
+    lower: float
+    upper: float
+    covered: bool
+
+
 class ExperimentResult(BaseModel):
     name: str
     arm: str
@@ -124,6 +137,7 @@ class ExperimentResult(BaseModel):
     verdicts: list[Verdict]
     warnings: list[str]
     skipped_segments: list[str] = Field(default_factory=list)
+    truth: list[TruthCheck] = Field(default_factory=list)
     created_at: str = Field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
 
     def metric(self, name: str) -> MetricResult:
@@ -131,6 +145,17 @@ class ExperimentResult(BaseModel):
             if m.spec.name == name:
                 return m
         raise KeyError(name)
+
+
+def truth_checks(result: ExperimentResult, true_effects: dict[str, float]) -> list[TruthCheck]:
+    """Compare each metric's absolute estimate (CUPED when used) with a known true effect."""
+    out = []
+    for name, truth in true_effects.items():
+        for c in result.metric(name).comparisons:
+            est = c.decision_absolute
+            out.append(TruthCheck(metric=name, variant=c.variant, true_effect=truth, estimate=est.estimate,
+                                  lower=est.lower, upper=est.upper, covered=est.lower <= truth <= est.upper))
+    return out
 
 
 def _f(x: object) -> float:
@@ -189,9 +214,14 @@ def compare(
         p = sequential.always_valid_p(est.point, var, n_total, alpha, config.sequential_tuning)
         seq[label] = Interval(estimate=_f(est.point), lower=_f(lo), upper=_f(hi), p_value=_f(p))
 
-    post = bayes.posterior(
-        decided_rel.point, decided_rel.se, alpha, spec.lower_is_better, prior_variance=config.prior_variance
-    )
+    # The posterior is on the relative scale (as gbstats); when control's mean is 0 the
+    # relative change is undefined and the absolute scale is used instead.
+    scale_rel = bool(np.isfinite(_f(decided_rel.se)) and _f(decided_rel.se) > 0)
+    on = decided_rel if scale_rel else decided_abs
+    with np.errstate(divide="ignore", invalid="ignore"):
+        post = bayes.posterior(
+            on.point, on.se, alpha, spec.lower_is_better, prior_variance=config.prior_variance if scale_rel else None
+        )
     p_value = seq["absolute"].p_value if config.decide_with == "sequential" else _f(decided_abs.p_value)
     point = _f(decided_abs.point)
     return Comparison(
@@ -214,6 +244,7 @@ def compare(
         chance_to_win=_f(post.chance_to_win),
         loss_if_ship=_f(post.loss_if_ship),
         loss_if_keep=_f(post.loss_if_keep),
+        bayes_scale="relative" if scale_rel else "absolute",
         p_value=float(p_value),
         better=None if point == 0 or not np.isfinite(point) else (point < 0) == spec.lower_is_better,
     )
@@ -391,12 +422,18 @@ def certainty(c: Comparison) -> str:
 
 
 def pct(x: float) -> str:
+    if not np.isfinite(x):
+        return "n/a"
     return f"{x * 100:+.1f}%".replace("+-", "-")
 
 
 def describe_change(c: Comparison, spec: MetricSpec) -> str:
     """'raised spend per customer by 7.7% (95% CI 3.1% to 12.4%)'."""
     rel = c.decision_relative
+    if not np.isfinite(rel.estimate):  # control mean 0: no relative change, say it in units
+        a = c.decision_absolute
+        verb = "raised" if a.estimate > 0 else "lowered"
+        return f"{verb} {spec.title} by {abs(a.estimate):,.3g} (95% CI {a.lower:+,.3g} to {a.upper:+,.3g}) from zero"
     verb = "raised" if rel.estimate > 0 else "lowered"
     return (
         f"{verb} {spec.title} by {abs(rel.estimate) * 100:.1f}% "

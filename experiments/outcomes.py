@@ -2,8 +2,8 @@
 
 For each unit exposed to an experiment: its variant, the channel and time of its
 first exposure, and what it bought in the outcome window [first exposure,
-first exposure + window) -- revenue net of discounts and returns, orders,
-whether it converted -- plus the same over a pre-period window before the
+first exposure + window) -- revenue net of discounts (and of returns unless
+purchases_only), orders, refunds, whether it converted -- plus the same over a pre-period window before the
 first exposure, which CUPED uses as covariates. The work is one DuckDB query
 over the validated Parquet tables (contracts `exposures` and `transactions`).
 
@@ -34,6 +34,8 @@ class OutcomeWindow:
     days: float = 14.0
     pre_days: float = 28.0
     complete_only: bool = True  # drop units whose window runs past the end of the data
+    end: pd.Timestamp | None = None  # fixed end of the outcome period (e.g. the experiment's end)
+    purchases_only: bool = False  # count purchase lines only (returns not netted off)
 
 
 @dataclass
@@ -64,13 +66,19 @@ lines AS (
            t.qty * t.unit_price - sign(t.qty) * t.discount AS amount
     FROM transactions t LEFT JOIN idmap m ON m.customer_ref = t.customer_ref
     WHERE t.customer_ref IS NOT NULL
+),
+windows AS (
+    SELECT *, CASE WHEN $end IS NULL THEN first_ts + $window ELSE least(first_ts + $window, $end) END AS window_end
+    FROM units
 )
-SELECT u.unit_id, u.variant, u.n_variants, u.first_ts, u.channel,
-       coalesce(sum(l.amount) FILTER (WHERE l.ts >= u.first_ts AND l.ts < u.first_ts + $window), 0) AS revenue,
-       count(DISTINCT l.order_id) FILTER (WHERE l.ts >= u.first_ts AND l.ts < u.first_ts + $window AND NOT l.returned) AS orders,
+SELECT u.unit_id, u.variant, u.n_variants, u.first_ts, u.window_end, u.channel,
+       coalesce(sum(l.amount) FILTER (WHERE l.ts >= u.first_ts AND l.ts < u.window_end
+                                        AND (NOT $purchases_only OR NOT l.returned)), 0) AS revenue,
+       count(DISTINCT l.order_id) FILTER (WHERE l.ts >= u.first_ts AND l.ts < u.window_end AND NOT l.returned) AS orders,
+       coalesce(-sum(l.amount) FILTER (WHERE l.ts >= u.first_ts AND l.ts < u.window_end AND l.returned), 0) AS refunds,
        coalesce(sum(l.amount) FILTER (WHERE l.ts >= u.first_ts - $pre AND l.ts < u.first_ts), 0) AS pre_revenue,
        count(DISTINCT l.order_id) FILTER (WHERE l.ts >= u.first_ts - $pre AND l.ts < u.first_ts AND NOT l.returned) AS pre_orders
-FROM units u LEFT JOIN lines l ON l.unit_id = u.unit_id
+FROM windows u LEFT JOIN lines l ON l.unit_id = u.unit_id
 GROUP BY ALL
 ORDER BY u.unit_id
 """
@@ -93,6 +101,7 @@ def unit_outcomes(
     window = window or OutcomeWindow()
     con = duckdb.connect()
     try:
+        con.execute("SET TimeZone = 'UTC'")
         con.execute(f"CREATE VIEW exposures AS SELECT * FROM read_parquet('{_table(validated_dir, 'exposures')}')")
         con.execute(f"CREATE VIEW transactions AS SELECT * FROM read_parquet('{_table(validated_dir, 'transactions')}')")
         idmap = identity_map if identity_map is not None else pd.DataFrame({"customer_ref": [], "customer_id": []}, dtype="string")
@@ -101,6 +110,8 @@ def unit_outcomes(
             "experiment": experiment_id,
             "window": pd.Timedelta(days=window.days).to_pytimedelta(),
             "pre": pd.Timedelta(days=window.pre_days).to_pytimedelta(),
+            "end": None if window.end is None else _utc(window.end).to_pydatetime(),
+            "purchases_only": window.purchases_only,
         }
         units = con.execute(OUTCOME_SQL, params).df()
         data_end = con.execute("SELECT max(ts) FROM transactions").fetchone()[0]
@@ -109,7 +120,12 @@ def unit_outcomes(
         con.close()
     if units.empty:
         raise OutcomeError(f"no exposures for experiment {experiment_id!r}; experiments present: {[k[0] for k in known]}")
-    return _clean(units, window, pd.Timestamp(data_end) if data_end is not None else None)
+    return _clean(units, window, _utc(data_end) if data_end is not None else None)
+
+
+def _utc(ts: pd.Timestamp | str) -> pd.Timestamp:
+    ts = pd.Timestamp(ts)
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
 def _clean(units: pd.DataFrame, window: OutcomeWindow, data_end: pd.Timestamp | None) -> UnitOutcomes:
@@ -118,8 +134,7 @@ def _clean(units: pd.DataFrame, window: OutcomeWindow, data_end: pd.Timestamp | 
     dropped["saw more than one variant"] = int(mixed.sum())
     units = units[~mixed]
     if window.complete_only and data_end is not None:
-        end = pd.to_datetime(units["first_ts"], utc=True) + pd.Timedelta(days=window.days)
-        incomplete = end > data_end.tz_localize("UTC") if data_end.tzinfo is None else end > data_end
+        incomplete = pd.to_datetime(units["window_end"], utc=True) > _utc(data_end)
         dropped["outcome window not yet complete"] = int(incomplete.sum())
         units = units[~incomplete.to_numpy()]
     if units.empty:
@@ -127,5 +142,6 @@ def _clean(units: pd.DataFrame, window: OutcomeWindow, data_end: pd.Timestamp | 
             f"no unit has a complete {window.days:g}-day outcome window before the data ends ({data_end}); "
             "use a shorter window"
         )
-    units = units.drop(columns="n_variants").assign(converted=lambda d: (d["orders"] > 0).astype(int))
+    units = units.drop(columns=["n_variants", "window_end"]).assign(
+        first_ts=lambda d: pd.to_datetime(d["first_ts"], utc=True),converted=lambda d: (d["orders"] > 0).astype(int))
     return UnitOutcomes(units=units.reset_index(drop=True), dropped=dropped, data_end=data_end)

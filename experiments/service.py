@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from experiments.analysis import AnalysisConfig, ExperimentResult, analyze
+from experiments.analysis import AnalysisConfig, ExperimentResult, analyze, truth_checks
 from experiments.metrics import MetricSpec, infer_metric, load_metrics, parse_ratio
 from experiments.outcomes import OutcomeWindow, unit_outcomes
 from experiments.report.files import slug, write_report
@@ -20,7 +20,9 @@ PLATFORM_METRICS = [
     MetricSpec(name="revenue", kind="continuous", column="revenue", label="revenue per customer", unit="currency"),
     MetricSpec(name="converted", kind="binary", column="converted", label="share of customers who bought", unit="rate"),
     MetricSpec(name="aov", kind="ratio", numerator="revenue", denominator="orders", label="average order value",
-               unit="currency", guardrail=True),
+               unit="currency"),
+    MetricSpec(name="refunds", kind="continuous", column="refunds", label="refunds per customer", unit="currency",
+               direction="decrease", guardrail=True),
 ]
 
 
@@ -108,17 +110,25 @@ def report_platform_experiment(
     config: AnalysisConfig | None = None,
     window_days: float = 14.0,
     pre_days: float = 28.0,
+    window_end: pd.Timestamp | str | None = None,
+    purchases_only: bool = False,
     identity_map: pd.DataFrame | None = None,
     metrics: list[MetricSpec] | None = None,
     name: str | None = None,
+    truth: dict[str, float] | None = None,
 ) -> dict:
     """Analyse an experiment from validated exposures + transactions and write its report.
 
-    Metrics default to revenue per customer (decision), conversion, and AOV as a
-    guardrail; pre-period revenue is the CUPED covariate and the exposure
-    channel the segment, unless `config` says otherwise.
+    Outcomes count from a unit's first exposure for `window_days`, cut at
+    `window_end` if given (the experiment's end). Metrics default to revenue per
+    customer (decision), conversion and AOV, with refunds per customer as a guardrail; pre-period revenue
+    is the CUPED covariate and the exposure channel the segment, unless
+    `config` says otherwise. `truth` (synthetic data only) maps a metric to its
+    known true absolute effect; the report then shows whether it was covered.
     """
-    outcomes = unit_outcomes(Path(validated_dir), experiment_id, OutcomeWindow(window_days, pre_days), identity_map)
+    outcomes = unit_outcomes(Path(validated_dir), experiment_id, OutcomeWindow(
+        window_days, pre_days, end=None if window_end is None else pd.Timestamp(window_end), purchases_only=purchases_only
+    ), identity_map)
     config = config or AnalysisConfig()
     update: dict = {}
     if not config.covariates:
@@ -133,6 +143,8 @@ def report_platform_experiment(
             "Units left out: " + ", ".join(f"{n:,} {why}" for why, n in dropped.items())
             + f" (data ends {outcomes.data_end})."
         )
+    if truth:
+        result.truth = truth_checks(result, truth)
     files = write_report(result, out_dir, name or experiment_id)
     primary = result.metrics[0].comparisons
     return _result_summary(
@@ -142,6 +154,7 @@ def report_platform_experiment(
             "headline": result.verdicts[0].headline,
             "units": result.n_units,
             "dropped": outcomes.dropped,
+            "truth": [t.model_dump() for t in result.truth],
             "estimates": {c.variant: c.decision_absolute.model_dump() | {"relative": c.decision_relative.model_dump()} for c in primary},
         },
     )

@@ -68,6 +68,24 @@ def _verdicts(result: ExperimentResult) -> str:
     )
 
 
+def _truth(result: ExperimentResult) -> str:
+    if not result.truth:
+        return ""
+    items = []
+    for t in result.truth:
+        spec = result.metric(t.metric).spec
+        verdict = '<span class="ok">covers it</span>' if t.covered else '<span class="fail">misses it</span>'
+        items.append(
+            f"<li>{escape(spec.title)} · {escape(t.variant)}: true effect {_fmt(t.true_effect, spec, True)}; "
+            f"estimate {_fmt(t.estimate, spec, True)} (95% CI {_ci(t.lower, t.upper, spec)}) {verdict}.</li>"
+        )
+    return (
+        '<section id="truth"><h2>Ground truth check (synthetic data)</h2>'
+        "<p>This retailer is simulated, so the true effect is known. A 95% interval should cover it "
+        f"19 times out of 20.</p><ul>{''.join(items)}</ul></section>"
+    )
+
+
 def _health(result: ExperimentResult) -> str:
     srm = result.srm
     rows = "".join(
@@ -110,6 +128,12 @@ def _health(result: ExperimentResult) -> str:
     )
 
 
+def _loss(c: Comparison, spec: MetricSpec) -> str:
+    if c.bayes_scale == "relative":
+        return f"{c.loss_if_ship * 100:.2f}%"
+    return _fmt(c.loss_if_ship, spec)
+
+
 def _metric_table(comps: list[Comparison], spec: MetricSpec, segment: bool = False) -> str:
     head = (
         ("<th>segment</th>" if segment else "")
@@ -127,7 +151,7 @@ def _metric_table(comps: list[Comparison], spec: MetricSpec, segment: bool = Fal
             f"<td>{_fmt(c.mean_control, spec)}</td><td>{_fmt(c.mean_variant, spec)}</td>"
             f"<td>{_fmt(a.estimate, spec, True)} ({_ci(a.lower, a.upper, spec)})</td>"
             f"<td>{pct(r.estimate)} ({_ci(r.lower, r.upper)})</td><td>{_p(c.p_value)}</td><td>{_p(c.p_value_holm)}</td>"
-            f"<td>{_ci(s.lower, s.upper)}</td><td>{c.chance_to_win * 100:.1f}%</td><td>{c.loss_if_ship * 100:.2f}%</td>"
+            f"<td>{_ci(s.lower, s.upper)}</td><td>{c.chance_to_win * 100:.1f}%</td><td>{_loss(c, spec)}</td>"
             f"<td>{'—' if c.cuped_shrink is None else f'{c.cuped_shrink * 100:.1f}%'}</td></tr>"
         )
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
@@ -208,6 +232,7 @@ def render_html(result: ExperimentResult, files: dict[str, str] | None = None) -
         f"({escape(', '.join([result.control, *result.variants]))}), generated {escape(result.created_at)}.</p></header>"
         + srm_alert
         + _verdicts(result)
+        + _truth(result)
         + _health(result)
         + '<section id="metrics"><h2>Metrics</h2>'
         + "".join(_metric(m, result.control, i) for i, m in enumerate(result.metrics))

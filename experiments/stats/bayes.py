@@ -44,6 +44,13 @@ def posterior(
 ) -> Posterior:
     """Posterior of the effect (on the estimate's scale), chance to win and expected losses."""
     estimate, se = np.asarray(estimate, float), np.asarray(se, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _posterior(estimate, se, alpha, lower_is_better, prior_mean, prior_variance)
+
+
+def _posterior(
+    estimate: np.ndarray, se: np.ndarray, alpha: float, lower_is_better: bool, prior_mean: float, prior_variance: float | None
+) -> Posterior:
     data_prec = 1 / se**2
     if prior_variance is None:
         mean, prec = estimate, data_prec

@@ -30,4 +30,4 @@ def t_interval(point: np.ndarray, se: np.ndarray, dof: np.ndarray, alpha: float)
         tstat = point / se
         half = stats.t.ppf(1 - alpha / 2, dof) * se
         p = 2 * stats.t.sf(np.abs(tstat), dof)
-    return Estimate(point, se, point - half, point + half, p, dof)
+        return Estimate(point, se, point - half, point + half, p, dof)

@@ -27,7 +27,7 @@ def confidence_sequence(
     s2 = variance * n
     with np.errstate(divide="ignore", invalid="ignore"):
         half = np.sqrt(s2) * np.sqrt(2 * (n * r2 + 1) * np.log(np.sqrt(n * r2 + 1) / alpha) / (n**2 * r2))
-    return point - half, point + half
+        return point - half, point + half
 
 
 def always_valid_p(

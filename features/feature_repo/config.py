@@ -28,7 +28,7 @@ def store_config(settings: Settings) -> dict:
         "provider": "local",
         "registry": {"registry_type": "file", "path": str(feast_dir / "registry.db"), "cache_ttl_seconds": 60},
         "online_store": online,
-        "offline_store": {"type": "file"},
+        "offline_store": {"type": "duckdb"},
         "entity_key_serialization_version": 3,
     }
 

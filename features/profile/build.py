@@ -82,6 +82,9 @@ def build_profile_tables(
         frame["event_timestamp"] = pd.to_datetime(frame["event_timestamp"], utc=True).astype(
             "datetime64[us, UTC]"
         )
+        # typed even when a column is all null (Feast needs a type per feature)
+        text = frame.select_dtypes(include="object").columns
+        frame[text] = frame[text].astype("string")
         path = out_dir / f"{name}.parquet"
         frame.to_parquet(path, index=False)
         result.paths[name] = path

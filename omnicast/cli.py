@@ -10,6 +10,7 @@ import typer
 
 from omnicast import __version__
 from omnicast.commands import data, demo, experiment
+from omnicast.commands import features, privacy
 from omnicast.commands.context import SettingsOverrides
 from omnicast.settings import CONFIG_ENV
 
@@ -32,14 +33,14 @@ def _planned(name: str, what: str) -> typer.Typer:
 
 
 app.add_typer(data.app, name="data")
-app.add_typer(_planned("features", "Build the unified profile and Feast features."), name="features")
+app.add_typer(features.app, name="features")
 app.add_typer(_planned("train", "Train LightGBM models, tracked in MLflow."), name="train")
 app.add_typer(_planned("backtest", "Rolling-origin backtests of models."), name="backtest")
 app.add_typer(_planned("models", "Inspect and promote registered models."), name="models")
 app.add_typer(_planned("serve", "Run the BentoML scoring service."), name="serve")
 app.add_typer(experiment.app, name="experiment")
 app.add_typer(_planned("monitor", "Drift and model-quality monitoring with Evidently."), name="monitor")
-app.add_typer(_planned("privacy", "Export or erase what Omnicast holds on a person."), name="privacy")
+app.add_typer(privacy.app, name="privacy")
 app.command("demo")(demo.demo)
 
 

@@ -1,0 +1,51 @@
+"""`omnicast privacy export`: everything Omnicast holds on a person, as JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from features.privacy.stores import locations, read
+from features.privacy.subject import find_subject
+from omnicast.settings import Settings
+
+
+def export_customer(settings: Settings, customer: str, out: Path | None = None) -> dict:
+    """Collect raw, validated, quarantined, profile and online data and identity links.
+
+    Returns the document; writes it as JSON to `out` when given.
+    """
+    subject = find_subject(settings, customer)
+    doc: dict = {
+        "customer_id": subject.customer_id,
+        "customer_refs": list(subject.refs),
+        "exported_at": pd.Timestamp.now(tz="UTC").isoformat(),
+        "note": "e-mail addresses and phone numbers are held only as SHA-256 hashes",
+        "data": {},
+    }
+    for label, path, column, kind in locations(settings):
+        wanted = set(subject.refs) if kind == "ref" else {subject.customer_id}
+        frame = read(path)
+        if column not in frame.columns:
+            continue
+        rows = frame[frame[column].astype("string").isin(wanted)]
+        if len(rows):
+            doc["data"][label] = json.loads(rows.to_json(orient="records", date_format="iso"))
+    doc["data"]["online_features"] = _online(settings, subject.customer_id)
+    if out is not None:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(json.dumps(doc, indent=2, default=str))
+    return doc
+
+
+def _online(settings: Settings, customer_id: str | None) -> dict | None:
+    """The person's features in the online store (None when nothing is stored or no repo)."""
+    if customer_id is None or not (Path(settings.feast_dir) / "registry.db").exists():
+        return None
+    from features.feature_repo.store import OnlineReader, open_store
+
+    row = OnlineReader(open_store(settings), "nbo_customer").read(customer_id)
+    values = {k: v for k, v in row.items() if k != "customer_id"}
+    return row if any(v is not None for v in values.values()) else None

@@ -1,0 +1,49 @@
+"""`omnicast privacy ...`: export or erase everything held on a person."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from omnicast.commands.context import console, get_settings, user_errors
+
+app = typer.Typer(help="Export or erase what Omnicast holds on a person.", no_args_is_help=True)
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    customer: Annotated[str, typer.Argument(help="customer_id (cus_...) or a customer_ref (web:W123).")],
+    out: Annotated[Optional[Path], typer.Option(help="Write the JSON here (default: stdout).")] = None,
+) -> None:
+    """Everything held on a person: raw, validated, profile, online features, identity links."""
+    from features.privacy.export import export_customer
+
+    settings = get_settings(ctx)
+    with user_errors():
+        doc = export_customer(settings, customer, out)
+    if out is None:
+        console.print_json(json.dumps(doc, default=str))
+    else:
+        console.print(f"exported {sum(len(v) for v in doc['data'].values() if v)} records -> {out}")
+
+
+@app.command()
+def erase(
+    ctx: typer.Context,
+    customer: Annotated[str, typer.Argument(help="customer_id (cus_...) or a customer_ref (web:W123).")],
+    actor: Annotated[Optional[str], typer.Option(help="Who requested it (audit; default: OS user).")] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Erase a person from raw, validated, offline and online stores and the identity map."""
+    from features.privacy.erase import erase_customer
+
+    settings = get_settings(ctx)
+    if not yes:
+        typer.confirm(f"Erase {customer} everywhere under {settings.home}? This cannot be undone", abort=True)
+    with user_errors():
+        record = erase_customer(settings, customer, actor)
+    console.print_json(json.dumps(record, default=str))

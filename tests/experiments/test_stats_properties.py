@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy import stats
+from statsmodels.stats.multitest import multipletests
 
 from experiments.stats import bayes, sequential
 from experiments.stats.delta import ratio_moments, relative_lift
@@ -59,8 +60,17 @@ def test_swapping_arms_negates_the_effect_and_matches_scipy(a, b) -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(arrays(np.float64, st.integers(1, 12), elements=st.floats(0, 1)))
+def test_holm_nan_is_not_a_comparison(p) -> None:
+    with_nan = np.append(p, np.nan)
+    adj = holm(with_nan)
+    assert np.isnan(adj[-1]) and adj[:-1] == pytest.approx(holm(p), abs=1e-15)
+
+
+@settings(max_examples=60, deadline=None)
+@given(arrays(np.float64, st.integers(1, 12), elements=st.floats(0, 1)))
 def test_holm_is_at_least_raw_at_most_one_and_keeps_order(p) -> None:
     adj = holm(p)
+    assert adj == pytest.approx(multipletests(p, method="holm")[1], abs=1e-15)
     assert np.all(adj >= p - 1e-15) and np.all(adj <= 1)
     order = np.argsort(p, kind="stable")
     assert np.all(np.diff(adj[order]) >= -1e-15)

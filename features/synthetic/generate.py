@@ -66,7 +66,7 @@ class _World:
         lines = orders.build_lines(cfg, self.demand, self.exp, self.loc, self.prod, self.prices,
                                    self.persons, self.ids, self.start_epoch, r["orders"])
         self.lines = orders.add_returns(cfg, lines, self.prod, self.start_epoch, self.end_epoch, r["returns"])
-        self.events = events.build_events(cfg, self.lines, self.persons, self.ids, self.loc, self.prod,
+        self.events, self.event_vocab = events.build_events(cfg, self.lines, self.persons, self.ids, self.loc, self.prod,
                                           self.start_epoch, r["events"])
         self.first_seen = self._first_seen(r["identities"])
         self.consents = customers.build_consents(cfg, self.persons, self.ids, self.first_seen,
@@ -128,11 +128,10 @@ def _tables(w: _World) -> dict[str, dict]:
         "events": {
             "event_id": prefixed_ids("EV", np.arange(w.events["ts"].size), 10),
             "ts": w.events["ts"], "customer_ref": _take(ids.ref, w.events["ref_row"]),
-            "device_id": w.events["device"],
             "channel": _take(np.array(EVENT_CHANNELS, dtype=object), w.events["channel"]),
             "type": _take(np.array(EVENT_TYPES, dtype=object), w.events["type"]),
-            "sku": _take(sku_ids, w.events["sku"]), "query": w.events["query"],
-            "device_type": w.events["device_type"], "os": w.events["os"], "source": w.events["source"],
+            "sku": _take(sku_ids, w.events["sku"]),
+            **{col: _take(vocab, w.events[code]) for col, (code, vocab) in w.event_vocab.columns().items()},
         },
         "inventory": {
             "ts": (epoch_days[dd] + 1) * DAY - 1, "location_id": _take(stocked_ids, ll), "sku": _take(sku_ids, ss),

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
-
 from features.contracts import INGEST_ORDER
-from features.ingest.reader import RAW_SUFFIXES
+from features.ingest.reader import RAW_SUFFIXES, count_rows
 from features.ingest.report import REPORT_NAME, IngestReport
 
 
@@ -44,7 +41,4 @@ def _raw_file(raw_dir: Path, table: str) -> Path | None:
 def _rows(path: Path | None) -> int | None:
     if path is None or not path.is_file():
         return None
-    if path.suffix == ".csv":
-        with pacsv.open_csv(path) as reader:
-            return sum(batch.num_rows for batch in reader)
-    return pq.read_metadata(path).num_rows
+    return count_rows(path)

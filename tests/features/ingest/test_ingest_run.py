@@ -94,11 +94,12 @@ def test_adapter_rejects_are_carried_into_quarantine(home) -> None:
     assert list(pd.read_parquet(home["quarantine"] / "shop_export.parquet")["_row"]) == [3, 8]
 
 
-def test_summary_counts_every_area_and_the_last_report(home) -> None:
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_summary_counts_every_area_and_the_last_report(home, fmt: str) -> None:
     tables = as_strings()
     del tables["exposures"]
     tables["events"].loc[2, "sku"] = "NOPE"
-    report = run_ingest(home, tables)
+    report = run_ingest(home, tables, fmt)
     result = summarize(home["raw"], home["validated"], home["quarantine"])
     assert result["tables"]["events"] == {"raw": 3, "validated": 2, "quarantine": 1}
     assert result["tables"]["exposures"] == {"raw": None, "validated": None, "quarantine": None}

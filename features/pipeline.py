@@ -35,7 +35,9 @@ def identity_config(settings: Settings):
 
     return IdentityConfig(
         max_refs_per_key={k: settings.identity_max_refs_per_key for k in LINK_KEYS},
-        max_refs_per_system={k: settings.identity_max_refs_per_system for k in LINK_KEYS},
+        max_refs_per_system={
+            k: settings.identity_max_refs_per_system for k in ("device_id", "email_sha256")
+        },
     )
 
 
@@ -52,12 +54,18 @@ def load_identity_truth(raw_dir: Path) -> pd.DataFrame | None:
 def resolve_identities(settings: Settings, tables: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, dict]:
     """Identity map + merge statistics (+ pairwise precision/recall when truth exists); written."""
     from features.identity import pairwise_scores, resolve
+    from features.identity.evaluate import linkable_pairs
 
     result = resolve(tables["identities"], identity_config(settings))
     stats = dict(result.stats)
     truth = load_identity_truth(settings.raw_dir)
     if truth is not None:
-        stats["truth"] = pairwise_scores(result.mapping, truth).to_dict()
+        scores = pairwise_scores(result.mapping, truth).to_dict()
+        scores["linkable_pairs"] = linkable_pairs(tables["identities"], truth)
+        scores["recall_of_linkable"] = (
+            scores["correct_pairs"] / scores["linkable_pairs"] if scores["linkable_pairs"] else 1.0
+        )
+        stats["truth"] = scores
     path = identity_map_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     result.mapping.to_parquet(path, index=False)

@@ -59,7 +59,7 @@ class Settings(BaseSettings):
         8, ge=1, description="Identity: a key value on more refs than this links nobody (shared)."
     )
     identity_max_refs_per_system: int = Field(
-        1, ge=1, description="Identity: a key value on more refs of one source system links nobody."
+        1, ge=1, description="Identity: a device or e-mail on more refs of one system links nobody."
     )
     safety_buffer_units: int = Field(
         1, ge=0, description="Units held back per location x SKU: sellable = on hand - reserved - this."

@@ -47,3 +47,19 @@ def pairwise_scores(mapping: pd.DataFrame, truth: pd.DataFrame, truth_col: str =
     recall = correct / actual if actual else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return PairwiseScores(precision, recall, f1, predicted, actual, correct, int(len(both)))
+
+
+def linkable_pairs(identities: pd.DataFrame, truth: pd.DataFrame, truth_col: str = "person_id") -> int:
+    """Same-person pairs that any identity key could link at all (the recall ceiling).
+
+    Keys are made private to their true person, so only real links remain; refs of
+    one person that share no key with each other cannot be joined by any key rule.
+    """
+    from features.identity.graph import LINK_KEYS, IdentityConfig, resolve
+
+    tagged = identities.merge(truth[["customer_ref", truth_col]], on="customer_ref", how="inner")
+    for key in LINK_KEYS:
+        tagged[key] = tagged[key].where(tagged[key].isna(), tagged[key].astype(str) + "|" + tagged[truth_col].astype(str))
+    unlimited = {k: len(tagged) + 1 for k in LINK_KEYS}
+    oracle = resolve(tagged, IdentityConfig(max_refs_per_key=unlimited, max_refs_per_system=unlimited))
+    return _pairs(oracle.mapping.groupby("customer_id").size())

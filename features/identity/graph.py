@@ -12,8 +12,9 @@ value is therefore *not used for linking* when either
 - it is carried by more than `max_refs_per_key` refs in total (a person has one
   id per source system, so a key on dozens of refs is not one person's), or
 - it is carried by more than `max_refs_per_system` refs of the *same* source
-  system (one person rarely has two web accounts; two app accounts on one
-  device are two people sharing a tablet).
+  system (by default for devices and e-mail: two web accounts on one tablet
+  are a household, POS ids on one device are a store kiosk, POS ids with one
+  address are a cashier's placeholder).
 
 Both limits are per key type and configurable; every dropped value is counted
 in the merge statistics.
@@ -45,13 +46,12 @@ class IdentityConfig:
     max_refs_per_key: dict[str, int] = field(
         default_factory=lambda: {k: 8 for k in LINK_KEYS}
     )
+    # Devices and e-mail addresses are what different people share within one system
+    # (a household tablet, a store kiosk, a cashier's placeholder address on POS ids).
+    # A person's own phone or loyalty card legitimately sits on both of their web
+    # accounts, so those keys are limited by max_refs_per_key only.
     max_refs_per_system: dict[str, int] = field(
-        default_factory=lambda: {
-            "email_sha256": 1,
-            "phone_sha256": 1,
-            "loyalty_id": 1,
-            "device_id": 1,
-        }
+        default_factory=lambda: {"device_id": 1, "email_sha256": 1}
     )
     keys: tuple[str, ...] = LINK_KEYS
 
@@ -120,7 +120,7 @@ def _key_edges(
     per_value = frame.groupby("value", sort=False)["node"].transform("size")
     per_system = frame.groupby(["value", "system"], sort=False)["node"].transform("size")
     too_many = per_value > config.max_refs_per_key.get(key, 8)
-    shared_in_system = per_system > config.max_refs_per_system.get(key, 1)
+    shared_in_system = per_system > config.max_refs_per_system.get(key, len(frame) + 1)
     bad_values = frame.loc[too_many | shared_in_system, "value"].unique()
     usable = frame[~frame["value"].isin(bad_values)]
     first = usable.groupby("value", sort=False)["node"].transform("first")

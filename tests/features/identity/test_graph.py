@@ -126,3 +126,29 @@ def test_people_with_private_keys_are_recovered_exactly(refs: list[tuple[int, st
     s = pairwise_scores(result.mapping, frame.rename(columns={"person": "person_id"}))
     assert s.precision == 1.0 and s.recall == 1.0
     assert result.stats["customers"] == frame["person"].nunique()
+
+
+def test_second_account_links_by_personal_keys_but_a_tablet_does_not() -> None:
+    rows = [
+        ("web:w1", _h("eve@x"), None, "LE", "browser-eve", "eve"),
+        ("web:w2", _h("new.eve@x"), None, "LE", "browser-eve", "eve"),  # eve's 2nd account
+        ("web:t1", _h("tom@x"), None, None, "tablet-home", "tom"),
+        ("web:t2", _h("tia@x"), None, None, "tablet-home", "tia"),  # same household tablet
+    ]
+    frame = _ids(rows)
+    result = resolve(frame)
+    people = result.mapping.set_index("customer_ref")["customer_id"]
+    assert people["web:w1"] == people["web:w2"]  # joined by the loyalty card
+    assert people["web:t1"] != people["web:t2"]
+
+
+def test_linkable_pairs_is_the_recall_ceiling() -> None:
+    from features.identity.evaluate import linkable_pairs
+
+    rows = ANNA + BOB + [("pos:lonely", None, None, None, None, "bob")]  # bob's POS id has no key
+    frame = _ids(rows)
+    truth = frame.rename(columns={"person": "person_id"})
+    # anna 5 refs: 10 pairs; bob's 3 keyed refs: 3 pairs; the lonely POS id links nothing
+    assert linkable_pairs(frame, truth) == 13
+    s = pairwise_scores(resolve(frame).mapping, truth)
+    assert s.true_pairs == 16 and s.correct_pairs == 13

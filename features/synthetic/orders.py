@@ -231,3 +231,19 @@ def add_returns(cfg: GeneratorConfig, lines: dict[str, np.ndarray], prod: Produc
              ts=ts, day=(ts - start_epoch) // 86400,
              returned=np.ones(ret.size, dtype=bool))
     return _concat(lines, r)
+
+
+def order_numbers(lines: dict[str, np.ndarray]) -> np.ndarray:
+    """Per line, its order's number: orders numbered by their first purchase timestamp."""
+    order = lines["order"]
+    first_ts = np.full(order.max(initial=-1) + 1, np.iinfo(np.int64).max)
+    np.minimum.at(first_ts, order, lines["ts"])
+    rank = np.empty_like(first_ts)
+    rank[np.lexsort((np.arange(first_ts.size), first_ts))] = np.arange(first_ts.size)
+    return rank[order]
+
+
+def export_order(lines: dict[str, np.ndarray], number: np.ndarray) -> dict[str, np.ndarray]:
+    """Lines as a source system exports them: by timestamp, then order, then line."""
+    idx = np.lexsort((lines["line"], number, lines["ts"]))
+    return {k: v[idx] for k, v in lines.items()}

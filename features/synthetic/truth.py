@@ -1,0 +1,108 @@
+"""Ground truth kept next to the raw tables (raw/truth/), to score models against.
+
+- identities: customer_ref -> person_id (plus household and segment)
+- persons: each shopper's latent segment, home store, activity, accounts
+- demand: true expected demand per location x SKU x day, the unconstrained draw,
+  units sold, experiment units, stock available, whether stock censored it
+- products: popularity, trend, elasticity, promotion lift, launch/discontinuation
+- offer_response: uplift in 28-day purchase probability by segment x offer kind
+- calendar: the retail events per day
+- experiment.json: the offer experiment's true effect; identity_traps.json: keys
+  that would wrongly merge different people. faults.parquet is written by faults.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pyarrow as pa
+
+from features.contracts import OFFER_KINDS
+from features.synthetic import catalog, customers, experiment
+from features.synthetic.tables import take
+from features.synthetic.world import World
+from features.synthetic.writer import prefixed_ids
+
+
+def _segments() -> np.ndarray:
+    return np.array(customers.SEGMENTS, dtype=object)
+
+
+def identities(w: World) -> pa.Table:
+    ids, persons = w.ids, w.persons
+    return pa.table({
+        "customer_ref": ids.ref, "person_id": prefixed_ids("PER-", ids.person, 7),
+        "source_system": np.array(customers.SYSTEMS, dtype=object)[ids.system],
+        "household_id": persons.household[ids.person], "segment": _segments()[persons.segment[ids.person]],
+    })
+
+
+def persons(w: World) -> pa.Table:
+    p = w.persons
+    return pa.table({
+        "person_id": prefixed_ids("PER-", np.arange(p.n), 7), "segment": _segments()[p.segment],
+        "home_location_id": w.loc.ids[p.home], "activity": p.activity,
+        "start_date": pa.array(w.cal.dates[0] + p.start_day), "household_id": p.household,
+        **{f"has_{s}": p.has[:, k] for k, s in enumerate(customers.SYSTEMS)},
+    })
+
+
+def demand(w: World) -> pa.Table:
+    d = w.demand
+    keep = np.broadcast_to(d.listed[:, None, :], d.sold.shape).transpose(1, 2, 0)  # (L, S, D)
+    ll, ss, dd = np.nonzero(keep)
+    sold, dem = d.sold[dd, ll, ss], d.demand[dd, ll, ss]
+    return pa.table({
+        "location_id": take(w.stocked_ids, ll), "sku": take(w.prod.sku, ss), "date": pa.array(w.cal.dates[dd]),
+        "expected": d.expected[dd, ll, ss].astype(np.float64), "demand": dem.astype(np.int64),
+        "sold": sold.astype(np.int64), "incremental": d.extra_sold[dd, ll, ss].astype(np.int64),
+        "available": d.available[dd, ll, ss].astype(np.int64), "censored": dem > sold,
+        "price": w.prices.price[dd, ll, ss].astype(np.float64), "promo": w.prices.promo[dd, ss],
+    })
+
+
+def products(w: World) -> pa.Table:
+    p, D = w.prod, w.cfg.days
+    return pa.table({
+        "sku": p.sku, "category": np.array(catalog.CATEGORY_NAMES, dtype=object)[p.category],
+        "tier": np.array(catalog.TIERS, dtype=object)[p.tier], "popularity": p.popularity,
+        "trend_per_year": p.trend, "elasticity": catalog.category_params(3)[p.category],
+        "promo_lift": p.promo_lift, "launch_date": pa.array(w.cal.dates[0] + np.minimum(p.launch_day, D - 1)),
+        "launched_in_history": p.launch_day > 0,
+        "discontinued_date": pa.array(w.cal.dates[0] + np.minimum(p.end_day, D - 1), mask=p.end_day >= D),
+    })
+
+
+def offer_response(w: World) -> pa.Table:
+    seg = _segments()
+    return pa.table({
+        "segment": np.repeat(seg, len(OFFER_KINDS)),
+        "offer_kind": np.tile(np.array(OFFER_KINDS, dtype=object), seg.size),
+        "uplift": (catalog.OFFER_UPLIFT * w.cfg.experiment_uplift_scale).ravel(),
+    })
+
+
+def calendar(w: World) -> pa.Table:
+    return pa.table({"date": pa.array(w.cal.dates), "event": w.cal.event.astype(str), "weekday": w.cal.dow})
+
+
+def experiment_effect(w: World) -> dict:
+    eff = experiment.effect(w.exp, w.ids, w.lines)
+    eff["treatment_offer_by_segment"] = w.offers.experiment_offer
+    eff["window"] = {"start": str(w.cal.dates[w.exp.start_day]),
+                     "end_exclusive": str(w.cal.dates[0] + w.exp.end_day)}
+    return eff
+
+
+def identity_traps(w: World) -> dict:
+    return w.ids.traps
+
+
+TABLES: dict[str, Callable[[World], pa.Table]] = {
+    "identities": identities, "persons": persons, "demand": demand, "products": products,
+    "offer_response": offer_response, "calendar": calendar,
+}
+DOCUMENTS: dict[str, Callable[[World], dict]] = {
+    "experiment": experiment_effect, "identity_traps": identity_traps,
+}

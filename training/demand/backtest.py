@@ -151,9 +151,12 @@ def evaluate(
     summary["rows"] = float(len(fc))
     summary["censored_rows_left_out"] = float(len(forecasts) - len(fc))
     if truth_col:
-        summary["truth_wape"] = M.wape(fc["y"], fc[truth_col])
-        summary["wape_vs_truth"] = M.wape(fc[truth_col], fc["mean"])
-        summary["gap_to_truth_wape"] = summary["wape"] - summary["truth_wape"]
+        known = fc.loc[fc[truth_col].notna()]
+        summary["truth_wape"] = M.wape(known["y"], known[truth_col])
+        summary["truth_rmse"] = M.rmse(known["y"], known[truth_col])
+        summary["wape_on_truth_rows"] = M.wape(known["y"], known["mean"])
+        summary["wape_vs_truth"] = M.wape(known[truth_col], known["mean"])
+        summary["gap_to_truth_wape"] = summary["wape_on_truth_rows"] - summary["truth_wape"]
     rows = []
     for name, cols in (levels or default_levels(spec)).items():
         agg = fc.groupby([*cols, spec.time_col, "fold"], observed=True)[["y", "mean"]].sum()

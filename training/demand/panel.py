@@ -10,7 +10,7 @@ sales) with covariates carried forward.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -36,7 +36,10 @@ class PanelSpec:
     future_cols: tuple[str, ...] = ()
     past_cols: tuple[str, ...] = ()
     censor_col: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
+    # True: a series runs to the panel's end (a missing row = no sales, e.g. a panel
+    # built from transactions). False: the panel lists each series' active days and
+    # a series that stops early is discontinued (the store_sku_daily panel).
+    fill_to_end: bool = True
 
     def __post_init__(self) -> None:
         if self.freq not in FREQS:
@@ -99,7 +102,8 @@ def regularise(panel: pd.DataFrame, spec: PanelSpec, end_period: int | None = No
     """Dense grid per series with `_sid` (series code) and `_t` (period) columns, sorted.
 
     Each series runs from its first row to `end_period` (default: the panel's last
-    period). Missing targets become 0, missing censor flags False, covariates are
+    period); with `spec.fill_to_end` False, a series that stops before the panel's
+    last period ends at its own last row. Missing targets become 0, missing censor flags False, covariates are
     carried forward within the series (then backward for leading gaps).
     """
     spec.check(panel)
@@ -109,7 +113,11 @@ def regularise(panel: pd.DataFrame, spec: PanelSpec, end_period: int | None = No
     codes = df.groupby(list(spec.id_cols), sort=True, observed=True).ngroup().to_numpy()
     df["_sid"] = codes
     starts = df.groupby("_sid")["_t"].min()
-    lengths = (end - starts + 1).clip(lower=0)
+    ends = pd.Series(end, index=starts.index)
+    if not spec.fill_to_end:
+        last = df.groupby("_sid")["_t"].max()
+        ends = ends.where(last >= df["_t"].max(), last)
+    lengths = (ends - starts + 1).clip(lower=0)
     sid = np.repeat(starts.index.to_numpy(), lengths.to_numpy())
     offs = np.arange(len(sid)) - np.repeat(np.cumsum(lengths.to_numpy()) - lengths.to_numpy(), lengths.to_numpy())
     grid = pd.DataFrame({"_sid": sid, "_t": np.repeat(starts.to_numpy(), lengths.to_numpy()) + offs})

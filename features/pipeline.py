@@ -88,10 +88,8 @@ def build_tables(settings: Settings) -> dict:
         safety_buffer=settings.safety_buffer_units,
         cart_ttl_days=settings.cart_ttl_days,
     )
-    demand_rows = build_store_sku_daily(settings)
-    if demand_rows is not None:
-        out.paths["store_sku_daily"] = feature_tables_dir(settings) / "store_sku_daily.parquet"
-        out.rows["store_sku_daily"] = demand_rows
+    out.rows["store_sku_daily"] = build_store_sku_daily(settings)
+    out.paths["store_sku_daily"] = feature_tables_dir(settings) / "store_sku_daily.parquet"
     return {
         "as_of": out.as_of.isoformat(),
         "identity_map": str(identity_map_path(settings)),

@@ -54,19 +54,22 @@ def to_feature_table(panel: pd.DataFrame) -> pd.DataFrame:
         and not pd.api.types.is_datetime64_any_dtype(frame[c])
     ]
     out = frame[keep].copy()
-    for c in out.columns[3:]:
-        if pd.api.types.is_integer_dtype(out[c]) and not pd.api.types.is_bool_dtype(out[c]):
-            out[c] = out[c].astype("int64")
-        elif pd.api.types.is_float_dtype(out[c]):
-            out[c] = out[c].astype("float64")
+    text = out.select_dtypes(include="object").columns
+    out[text] = out[text].astype("string")
     return out
 
 
-def build_store_sku_daily(settings: Settings) -> int | None:
-    """Write the store_sku_daily feature table when the panel exists; returns its rows."""
+def build_store_sku_daily(settings: Settings) -> int:
+    """Write the store_sku_daily feature table from the demand panel; returns its rows.
+
+    The panel is training/demand's (features.demand_panel); it is built here
+    when the demand stage has not written it yet.
+    """
     path = panel_path(settings)
     if not path.exists():
-        return None
+        from features.demand_panel import write_demand_panel
+
+        write_demand_panel(settings.validated_dir, settings.offline_dir)
     table = to_feature_table(pd.read_parquet(path))
     out = feature_tables_dir(settings) / "store_sku_daily.parquet"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,7 @@ import typer
 from omnicast import __version__
 from omnicast.commands import data, demo, experiment
 from omnicast.commands import features, privacy
+from omnicast.commands import backtest, forecast, models, train
 from omnicast.commands.context import SettingsOverrides
 from omnicast.settings import CONFIG_ENV
 
@@ -34,9 +35,10 @@ def _planned(name: str, what: str) -> typer.Typer:
 
 app.add_typer(data.app, name="data")
 app.add_typer(features.app, name="features")
-app.add_typer(_planned("train", "Train LightGBM models, tracked in MLflow."), name="train")
-app.add_typer(_planned("backtest", "Rolling-origin backtests of models."), name="backtest")
-app.add_typer(_planned("models", "Inspect and promote registered models."), name="models")
+app.add_typer(train.app, name="train")
+app.add_typer(backtest.app, name="backtest")
+app.add_typer(models.app, name="models")
+app.add_typer(forecast.app, name="forecast")
 app.add_typer(_planned("serve", "Run the BentoML scoring service."), name="serve")
 app.add_typer(experiment.app, name="experiment")
 app.add_typer(_planned("monitor", "Drift and model-quality monitoring with Evidently."), name="monitor")

@@ -196,3 +196,41 @@ def run_demand_stage(settings: Settings, folds: int = 2) -> dict[str, Any]:
         "truth_wape": s.get("truth_wape"),
         "seconds": time.perf_counter() - started,
     }
+
+
+def csv_list(value: str | None) -> tuple[str, ...]:
+    return tuple(v.strip() for v in value.split(",") if v.strip()) if value else ()
+
+
+def resolve_inputs(
+    settings: Settings,
+    panel_file: Path | None,
+    ids: str | None = None,
+    time_col: str = "date",
+    target: str = "units",
+    freq: str = "D",
+    static: str | None = None,
+    future: str | None = None,
+    past: str | None = None,
+    censor: str | None = None,
+    truth: str | None = None,
+) -> tuple[pd.DataFrame, PanelSpec, str, str | None]:
+    """(panel, spec, source, truth column): a user's panel file, or the retailer's panel."""
+    if panel_file is None:
+        return retail_inputs(settings)
+    if not ids:
+        raise PanelError("--id is required with --panel (e.g. --id store_id,sku)")
+    spec = PanelSpec(
+        id_cols=csv_list(ids),
+        time_col=time_col,
+        target_col=target,
+        freq=freq,
+        static_cols=csv_list(static),
+        future_cols=csv_list(future),
+        past_cols=csv_list(past),
+        censor_col=censor or None,
+    )
+    frame = read_panel_file(panel_file, spec)
+    if truth and truth not in frame.columns:
+        raise PanelError(f"truth column {truth!r} is not in {panel_file}")
+    return frame, spec, str(panel_file), truth or None

@@ -1,0 +1,70 @@
+"""`omnicast backtest ...`: rolling-origin evaluation, logged to MLflow."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from omnicast.commands.context import console, get_settings, user_errors
+from omnicast.commands.train import (
+    Censor,
+    Freq,
+    Future,
+    Horizon,
+    Ids,
+    PanelFile,
+    Past,
+    Static,
+    Target,
+    TimeCol,
+    model_params,
+)
+from omnicast.progress import progress_bars
+
+app = typer.Typer(help="Rolling-origin backtests of models.", no_args_is_help=True)
+
+
+@app.command("demand")
+def demand(
+    ctx: typer.Context,
+    folds: Annotated[int, typer.Option("--folds", help="Number of rolling origins (newest first).")] = 3,
+    panel: PanelFile = None,
+    ids: Ids = None,
+    time_col: TimeCol = "date",
+    target: Target = "units",
+    freq: Freq = "D",
+    static: Static = None,
+    future: Future = None,
+    past: Past = None,
+    censor: Censor = None,
+    horizon: Horizon = None,
+    truth: Annotated[Optional[str], typer.Option(help="Column with the true expected demand, if known.")] = None,
+    objective: Annotated[Optional[str], typer.Option(help="tweedie (default), poisson or l2.")] = None,
+    strategy: Annotated[Optional[str], typer.Option(help="direct (default) or lagH.")] = None,
+) -> None:
+    """Backtest the demand forecaster: WAPE, RMSE, MASE, bias, pinball/WQL, coverage by level."""
+    from training.demand.pipeline import backtest_demand, resolve_inputs
+
+    settings = get_settings(ctx)
+    with user_errors(), progress_bars():
+        frame, spec, source, truth_col = resolve_inputs(
+            settings, panel, ids, time_col, target, freq, static, future, past, censor, truth
+        )
+        result, run_id = backtest_demand(
+            settings, frame, spec, source, folds, truth_col, **model_params(horizon, objective, strategy)
+        )
+    summary = Table(title=f"backtest, {folds} folds ({source})")
+    summary.add_column("metric")
+    summary.add_column("value", justify="right")
+    for key, value in result.summary.items():
+        summary.add_row(key, f"{value:,.4f}" if abs(value) < 1e6 else f"{value:,.0f}")
+    console.print(summary)
+    levels = Table(title="by aggregation level")
+    for col in result.by_level.columns:
+        levels.add_column(col, justify="left" if col == "level" else "right")
+    for row in result.by_level.itertuples(index=False):
+        levels.add_row(*[f"{v:.4f}" if isinstance(v, float) else str(v) for v in row])
+    console.print(levels)
+    console.print(f"MLflow run {run_id}")

@@ -32,6 +32,14 @@ details{margin:.5rem 0} summary{cursor:pointer;font-weight:600}
 """
 
 
+LEGEND = (
+    "Dot: the measured change. Thick bar: its 95% interval; thin grey bar: the always-valid interval "
+    "(safe however often you look). Green means a real improvement and red a real decline, judged after "
+    "correcting for the number of comparisons made (Holm); grey means it cannot be told apart from chance. "
+    "So a bar that just clears zero can still be grey."
+)
+
+
 def _fmt(value: float, spec: MetricSpec, diff: bool = False) -> str:
     if value != value:  # NaN
         return "n/a"
@@ -171,8 +179,7 @@ def _metric(m: MetricResult, control: str, index: int) -> str:
         f'<img class="chart" alt="{escape(spec.title)} per arm" src="{charts.means_chart(m, control)}">'
         f'<img class="chart" alt="{escape(spec.title)} change vs control" '
         f'src="{charts.lift_chart(m.comparisons, f"{spec.title}: change vs {control}")}">'
-        '<p class="legend">Thick bar: 95% interval; thin grey bar: always-valid interval (safe to peek). '
-        "Green: a real improvement; red: a real decline; grey: not distinguishable from chance.</p>"
+        f'<p class="legend">{LEGEND}</p>'
         + _metric_table(m.comparisons, spec)
         + "</div>"
     )
@@ -189,6 +196,7 @@ def _segments(result: ExperimentResult) -> str:
             f"<h3>{escape(m.spec.title)} by {escape(', '.join(result.config.segments))}</h3>"
             f'<img class="chart" alt="{escape(m.spec.title)} by segment" '
             f'src="{charts.lift_chart(m.segments, f"{m.spec.title} by segment")}">'
+            f'<p class="legend">{LEGEND}</p>'
             f"<details><summary>All segment numbers</summary>{_metric_table(m.segments, m.spec, True)}</details>"
         )
     skipped = "".join(f"<li>{escape(s)}</li>" for s in result.skipped_segments)

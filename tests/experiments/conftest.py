@@ -33,3 +33,11 @@ def hillstrom_metrics(df: pd.DataFrame) -> list[MetricSpec]:
 def hillstrom_result(hillstrom: pd.DataFrame) -> ExperimentResult:
     config = AnalysisConfig(covariates=["history"], segments=["zip_code", "channel"])
     return analyze(hillstrom, "segment", CONTROL, hillstrom_metrics(hillstrom), config, name="hillstrom")
+
+
+@pytest.fixture(scope="session")
+def hillstrom_report(hillstrom_result: ExperimentResult, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The Hillstrom report written once (rendering its charts takes a few seconds)."""
+    from experiments.report.files import write_report
+
+    return write_report(hillstrom_result, tmp_path_factory.mktemp("report"), "hillstrom")

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from experiments.report.files import write_report
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -28,9 +27,9 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def report_files(hillstrom_result, tmp_path_factory) -> dict[str, Path]:
-    return write_report(hillstrom_result, tmp_path_factory.mktemp("report"), "hillstrom")
+@pytest.fixture
+def report_files(hillstrom_report: dict[str, Path]) -> dict[str, Path]:
+    return hillstrom_report
 
 
 def test_report_has_no_network_references(report_files) -> None:

@@ -24,7 +24,6 @@ SQL_TYPES = {
     "timestamp": "TIMESTAMPTZ",
     "date": "DATE",
 }
-RAW_PREFIX = "r__"
 BLANK_PREFIX = "n__"
 REASON = "_reason"
 
@@ -40,12 +39,11 @@ def lit(value: str) -> str:
 
 
 def typed_select(contract: Contract, source_types: dict[str, str]) -> str:
-    """Projection keeping each raw value, a blank flag and the value typed to the contract."""
+    """Projection giving each column a blank flag and its value typed to the contract."""
     parts = ["_row"]
     for col in contract.columns:
         raw = q(col.name)
         value = _non_blank(raw, source_types[col.name])
-        parts.append(f"{raw} AS {q(RAW_PREFIX + col.name)}")
         parts.append(f"({value}) IS NULL AS {q(BLANK_PREFIX + col.name)}")
         parts.append(f"{_typed(value, col, source_types[col.name])} AS {raw}")
     return ", ".join(parts)
@@ -131,11 +129,15 @@ def reason_case(checks: list[tuple[str, str]]) -> str:
     return f"CASE {whens} END"
 
 
-def duplicate_case(contract: Contract) -> str:
-    """Among otherwise clean rows, every occurrence of a key after the first is a duplicate."""
+def mark_duplicates(contract: Contract, table: str) -> str:
+    """UPDATE marking every clean row whose key an earlier clean row already has.
+
+    A hash aggregate over the keys that occur more than once, instead of a window
+    over every row: duplicates are rare, so this touches almost nothing.
+    """
     keys = ", ".join(q(k) for k in contract.key)
-    return (
-        f"CASE WHEN {REASON} IS NOT NULL THEN {REASON} "
-        f"WHEN row_number() OVER (PARTITION BY {REASON} IS NULL, {keys} ORDER BY _row) > 1 "
-        f"THEN 'duplicate_key' END"
-    )
+    join = " AND ".join(f"t.{q(k)} = d.{q(k)}" for k in contract.key)
+    return f"""UPDATE {table} AS t SET {REASON} = 'duplicate_key'
+        FROM (SELECT {keys}, min(_row) AS first_row FROM {table} WHERE {REASON} IS NULL
+              GROUP BY ALL HAVING count(*) > 1) AS d
+        WHERE t.{REASON} IS NULL AND {join} AND t._row <> d.first_row"""

@@ -15,10 +15,9 @@ import duckdb
 
 from features.contracts import CONTRACTS, INGEST_ORDER, Contract
 from features.ingest.checks import (
-    RAW_PREFIX,
     REASON,
-    duplicate_case,
     lit,
+    mark_duplicates,
     q,
     reason_case,
     reference_checks,
@@ -94,20 +93,25 @@ def _check_and_write(
 ) -> TableReport:
     source_types = {row[0]: row[1] for row in con.execute("DESCRIBE src").fetchall()}
     checks = row_checks(contract) + reference_checks(contract, accepted)
+    typed_cols = ", ".join(q(c) for c in contract.column_names)
+    # Only typed values and reasons are kept; quarantine re-reads the raw values of bad rows.
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE checked AS
-        WITH typed AS (SELECT {typed_select(contract, source_types)} FROM src),
-        reasoned AS (SELECT *, {reason_case(checks)} AS {REASON} FROM typed)
-        SELECT * REPLACE ({duplicate_case(contract)} AS {REASON}) FROM reasoned"""
+        WITH typed AS (SELECT {typed_select(contract, source_types)} FROM src)
+        SELECT _row, {typed_cols}, {reason_case(checks)} AS {REASON} FROM typed"""
     )
-    typed_cols = ", ".join(q(c) for c in contract.column_names)
-    raw_cols = ", ".join(
-        f"CAST({q(RAW_PREFIX + c)} AS VARCHAR) AS {q(c)}" for c in contract.column_names
-    )
+    con.execute(mark_duplicates(contract, "checked"))
+    # Parallel scans and the UPDATE do not keep raw order: sort explicitly (tested).
     _copy(con, f"SELECT {typed_cols} FROM checked WHERE {REASON} IS NULL ORDER BY _row",
           v_stage / f"{contract.name}.parquet")
-    _copy(con, f"SELECT {raw_cols}, _row, {REASON} FROM checked WHERE {REASON} IS NOT NULL ORDER BY _row",
-          q_stage / f"{contract.name}.parquet")
+    raw_cols = ", ".join(f"CAST(s.{q(c)} AS VARCHAR) AS {q(c)}" for c in contract.column_names)
+    _copy(
+        con,
+        f"""SELECT {raw_cols}, s._row, b.{REASON} FROM src AS s
+        JOIN (SELECT _row, {REASON} FROM checked WHERE {REASON} IS NOT NULL) AS b USING (_row)
+        ORDER BY s._row""",
+        q_stage / f"{contract.name}.parquet",
+    )
     counts = con.execute(
         f"SELECT coalesce({REASON}, ''), count(*) FROM checked GROUP BY ALL ORDER BY 1"
     ).fetchall()
@@ -118,7 +122,7 @@ def _check_and_write(
 
 
 def _copy(con: duckdb.DuckDBPyConnection, query: str, path: Path) -> None:
-    con.execute(f"COPY ({query}) TO {lit(str(path))} (FORMAT parquet, COMPRESSION zstd)")
+    con.execute(f"COPY ({query}) TO {lit(str(path))} (FORMAT parquet)")
 
 
 def _keep_referenced(

@@ -120,3 +120,33 @@ def _fingerprint(home: dict[str, Path]) -> dict[str, str]:
             out[f"{area}/{path.name}"] = hashlib.sha256(path.read_bytes()).hexdigest()
     out["report"] = json.dumps(json.loads((home["validated"] / "_ingest_report.json").read_text()))
     return out
+
+
+def test_accepted_rows_keep_raw_order_across_many_row_groups(home) -> None:
+    """DuckDB scans row groups in parallel; the validated file must still follow raw order."""
+    n = 200_000
+    base = clean_tables()
+    tx = pd.DataFrame(
+        {
+            "order_id": [f"O{i:07d}" for i in range(n)],
+            "line": 1,
+            "customer_ref": None,
+            "channel": "web",
+            "location_id": "DC1",
+            "sku": "P1",
+            "qty": 1,
+            "unit_price": 4.5,
+            "discount": 0.0,
+            "ts": "2024-01-05T10:00:00Z",
+            "fulfilment": "ship",
+            "returned": False,
+        }
+    )
+    tx.loc[::997, "channel"] = "fax"
+    base["transactions"] = tx
+    write_raw(home["raw"], {k: v for k, v in base.items() if k != "transactions"})
+    tx.to_parquet(home["raw"] / "transactions.parquet", index=False, row_group_size=5_000)
+    ingest(home["raw"], home["validated"], home["quarantine"])
+    got = pd.read_parquet(home["validated"] / "transactions.parquet", columns=["order_id"])["order_id"]
+    assert list(got) == list(tx.loc[tx["channel"] != "fax", "order_id"])
+    assert list(pd.read_parquet(home["quarantine"] / "transactions.parquet")["_row"]) == list(range(0, n, 997))

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from omnicast.commands.context import console, get_settings, user_errors
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from omnicast.settings import Settings
 
 app = typer.Typer(help="A/B test assignment, analysis and reports.", no_args_is_help=True)
 
@@ -25,6 +30,16 @@ def _weights(text: Optional[str]) -> Optional[dict[str, float]]:
         except ValueError:
             raise ExperimentDataError(f"--weights must look like 'control=1,treatment=1', got {text!r}") from None
     return out
+
+
+def _identity_map(settings: Settings) -> pd.DataFrame | None:
+    """The resolved identity map (customer_ref -> customer_id) if the features stage has written one."""
+    import pandas as pd
+
+    from features.pipeline import identity_map_path
+
+    path = identity_map_path(settings)
+    return pd.read_parquet(path, columns=["customer_ref", "customer_id"]) if path.exists() else None
 
 
 @app.command()
@@ -47,6 +62,9 @@ def report(
     alpha: Annotated[float, typer.Option(help="Two-sided error rate.")] = 0.05,
     sequential: Annotated[bool, typer.Option(help="Decide on always-valid p-values (you peeked or will peek).")] = False,
     window_days: Annotated[float, typer.Option(help="Outcome window after first exposure (platform data).")] = 14.0,
+    identity: Annotated[
+        bool, typer.Option(help="Platform data: count every account of a shopper (needs `omnicast features build`).")
+    ] = True,
     name: Annotated[Optional[str], typer.Option(help="Report title and file stem.")] = None,
     out: Annotated[Optional[Path], typer.Option(help="Output folder (default: <home>/reports/experiments).")] = None,
 ) -> None:
@@ -74,7 +92,7 @@ def report(
         else:
             result = report_platform_experiment(
                 settings.validated_dir, experiment_id, out_dir, control=control, config=config,
-                window_days=window_days, name=name,
+                window_days=window_days, name=name, identity_map=_identity_map(settings) if identity else None,
             )
     for line in result["headlines"]:
         console.print(f"[bold]{line}[/]")

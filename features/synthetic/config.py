@@ -73,7 +73,7 @@ class GeneratorConfig(BaseModel):
     placeholder_email_rate: float = Field(0.03, ge=0.0, le=0.5, description="POS rows with noemail@.")
     kiosk_rate: float = Field(0.05, ge=0.0, le=0.5, description="POS rows carrying a store kiosk id.")
 
-    browse_sessions_per_order: float = Field(2.0, ge=0.0, le=20.0, description="Browse-only sessions.")
+    browse_sessions_per_order: float = Field(1.5, ge=0.0, le=20.0, description="Browse-only sessions.")
     experiment_days: int = Field(28, ge=7, le=120, description="Length of the offer experiment.")
     experiment_end_offset: int = Field(14, ge=0, le=365, description="Days from experiment end to end.")
     experiment_uplift_scale: float = Field(1.0, ge=0.0, le=5.0, description="Scales true offer uplift.")
@@ -127,7 +127,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     "tiny": dict(customers=400, stores=3, skus=40, days=240, start_date=date(2024, 5, 5),
                  store_daily_units=25.0, pickup_points=1),
     "demo": dict(customers=2000, stores=5, skus=150, days=548, start_date=date(2023, 7, 2),
-                 store_daily_units=30.0),
+                 store_daily_units=55.0),
     "small": dict(customers=10_000, stores=8, skus=300, days=730, start_date=date(2023, 1, 1),
                   store_daily_units=45.0, pickup_points=5),
     "medium": dict(customers=30_000, stores=10, skus=400, days=730, start_date=date(2023, 1, 1),

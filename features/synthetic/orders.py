@@ -208,7 +208,7 @@ def add_returns(cfg: GeneratorConfig, lines: dict[str, np.ndarray], prod: Produc
     """Return lines: own line in the same order, qty < 0, returned = true, refunded at the net price."""
     mult = category_params(7)[prod.category[lines["sku"]]]
     online = lines["channel"] != STORE
-    p = cfg.return_rate * mult * np.where(online, 1.6, 0.7) / 1.0
+    p = cfg.return_rate * mult * np.where(online, 1.6, 0.7)
     organic = ~lines["incremental"]
     ret = np.flatnonzero(organic & (rng.random(p.size) < np.clip(p, 0, 0.9)))
     back = np.where(lines["qty"][ret] > 1, rng.integers(1, lines["qty"][ret] + 1), 1)

@@ -63,9 +63,11 @@ class World:
                                                  self.end_epoch, self.rng["consents"])
 
     def _first_seen(self, rng: np.random.Generator) -> np.ndarray:
-        """A ref is first seen no later than its first order or event."""
+        """A ref is first seen no later than its first order, event or experiment exposure."""
         first = self.ids.first_seen.copy()
-        for ref, ts in ((self.lines["ref_row"], self.lines["ts"]), (self.events["ref_row"], self.events["ts"])):
+        seen = ((self.lines["ref_row"], self.lines["ts"]), (self.events["ref_row"], self.events["ts"]),
+                (self.exp.unit_row, self.exp.exposure_ts))
+        for ref, ts in seen:
             known = ref >= 0
             np.minimum.at(first, ref[known], ts[known] - 60)
         return first - rng.integers(0, 3600, first.size) * (first < self.ids.first_seen)

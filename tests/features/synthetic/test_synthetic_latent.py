@@ -171,3 +171,11 @@ def test_consent_mix_and_revocations(clean) -> None:
         SELECT count(*) FROM consents a JOIN consents b USING (customer_ref, purpose)
         WHERE a.granted AND NOT b.granted AND b.ts > a.ts""")
     assert revoked > 0
+
+
+def test_ids_are_first_seen_before_they_act(clean) -> None:
+    late = clean.value("""
+        WITH act AS (SELECT customer_ref, ts FROM transactions UNION ALL SELECT customer_ref, ts FROM events
+                     UNION ALL SELECT unit_id, ts FROM exposures UNION ALL SELECT customer_ref, ts FROM consents)
+        SELECT count(*) FROM act JOIN identities i USING (customer_ref) WHERE act.ts < i.first_seen""")
+    assert late == 0

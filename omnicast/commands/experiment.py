@@ -77,7 +77,7 @@ def report(
     with user_errors():
         if (data is None) == (experiment_id is None):
             raise ExperimentDataError("give exactly one of --data (a per-unit CSV) or --experiment (platform data)")
-        config = AnalysisConfig(
+        config = AnalysisConfig.build(
             alpha=alpha,
             covariates=covariate,
             segments=segment,

@@ -57,6 +57,9 @@ def test_report_errors_exit_2_with_a_message(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "nothing" in result.output
     result = runner.invoke(app, ["experiment", "report", "--metric", "x"])
     assert result.exit_code == 2 and "exactly one of --data" in result.output
+    result = runner.invoke(app, ["experiment", "report", "--data", str(data), "--arm", "segment", "--metric", "spend",
+                                 "--alpha", "2", "--weights", "a=0,b=1"])
+    assert result.exit_code == 2 and "alpha" in result.output and "weights" in result.output
 
 
 def test_power_prints_the_sample_size() -> None:

@@ -72,8 +72,10 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=None, help="where to write (default: a temp dir)")
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="omnicast-gen-bench-"))
+    load_before = os.getloadavg()[0]
     results = [run(size, args.seed, args.bad_row_rate, workdir) for size in args.sizes]
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+          f"load average {load_before:.1f} before / {os.getloadavg()[0]:.1f} after; "
           f"seed {args.seed}, bad-row-rate {args.bad_row_rate}; output in {workdir}")
     print(markdown(results))
     print(json.dumps(results, indent=2))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import duckdb
@@ -19,17 +20,18 @@ class Generated:
     manifest: dict
     config: GeneratorConfig
 
-    def rows(self, query: str) -> list[tuple]:
-        """Run SQL over the written files: tables by name, truth as truth_<name>."""
+    @cached_property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """DuckDB over the written files: tables by name, truth as truth_<name>."""
         con = duckdb.connect()
         for name in CONTRACTS:
             con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{self.raw / name}.parquet')")
         for path in sorted((self.raw / "truth").glob("*.parquet")):
             con.execute(f"CREATE VIEW truth_{path.stem} AS SELECT * FROM read_parquet('{path}')")
-        try:
-            return con.execute(query).fetchall()
-        finally:
-            con.close()
+        return con
+
+    def rows(self, query: str) -> list[tuple]:
+        return self.con.execute(query).fetchall()
 
     def value(self, query: str):
         return self.rows(query)[0][0]

@@ -35,6 +35,21 @@ def test_columns_and_types(clean, name: str) -> None:
 
 @pytest.mark.parametrize("name", TABLES)
 def test_values_keys_and_rules(clean, name: str) -> None:
+    _check_contract(clean, name)
+
+
+@pytest.mark.parametrize("overrides", [
+    dict(stores=1, skus=10, customers=20, days=90, pickup_points=0, experiment_days=7, experiment_end_offset=0),
+    dict(stores=2, skus=12, customers=60, days=100, dcs=3, online_share=0.0, bopis_share=0.0, return_rate=0.0,
+         promo_rate=0.0, new_sku_share=0.0, discontinued_share=0.0, store_guest_share=1.0),
+])
+def test_edge_configs_still_meet_the_contracts(retailer, overrides: dict) -> None:
+    gen = retailer(**overrides)
+    for name in TABLES:
+        _check_contract(gen, name)
+
+
+def _check_contract(clean, name: str) -> None:
     contract = CONTRACTS[name]
     key = ", ".join(f'"{k}"' for k in contract.key)
     assert clean.value(f"SELECT count(*) - count(DISTINCT ({key})) FROM {name}") == 0

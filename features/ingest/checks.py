@@ -129,6 +129,18 @@ def reason_case(checks: list[tuple[str, str]]) -> str:
     return f"CASE {whens} END"
 
 
+def mark_references(checks: list[tuple[str, str]], table: str) -> str:
+    """UPDATE giving clean rows whose reference does not resolve their reason.
+
+    Kept out of the main projection on purpose: DuckDB's joins do not keep row
+    order, while a projection and an UPDATE do, so the validated file needs no sort.
+    """
+    return f"""UPDATE {table} AS t SET {REASON} = r.ref_reason
+        FROM (SELECT _row, {reason_case(checks)} AS ref_reason FROM {table}
+              WHERE {REASON} IS NULL) AS r
+        WHERE t._row = r._row AND r.ref_reason IS NOT NULL"""
+
+
 def mark_duplicates(contract: Contract, table: str) -> str:
     """UPDATE marking every clean row whose key an earlier clean row already has.
 

@@ -18,6 +18,7 @@ from features.ingest.checks import (
     REASON,
     lit,
     mark_duplicates,
+    mark_references,
     q,
     reason_case,
     reference_checks,
@@ -92,17 +93,20 @@ def _check_and_write(
     accepted: dict[tuple[str, str], str],
 ) -> TableReport:
     source_types = {row[0]: row[1] for row in con.execute("DESCRIBE src").fetchall()}
-    checks = row_checks(contract) + reference_checks(contract, accepted)
     typed_cols = ", ".join(q(c) for c in contract.column_names)
     # Only typed values and reasons are kept; quarantine re-reads the raw values of bad rows.
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE checked AS
         WITH typed AS (SELECT {typed_select(contract, source_types)} FROM src)
-        SELECT _row, {typed_cols}, {reason_case(checks)} AS {REASON} FROM typed"""
+        SELECT _row, {typed_cols}, {reason_case(row_checks(contract))} AS {REASON} FROM typed"""
     )
+    references = reference_checks(contract, accepted)
+    if references:
+        con.execute(mark_references(references, "checked"))
     con.execute(mark_duplicates(contract, "checked"))
-    # Parallel scans and the UPDATE do not keep raw order: sort explicitly (tested).
-    _copy(con, f"SELECT {typed_cols} FROM checked WHERE {REASON} IS NULL ORDER BY _row",
+    # Projection and UPDATEs keep raw order (preserve_insertion_order), so no sort is
+    # needed here; test_accepted_rows_keep_raw_order_across_many_row_groups guards it.
+    _copy(con, f"SELECT {typed_cols} FROM checked WHERE {REASON} IS NULL",
           v_stage / f"{contract.name}.parquet")
     raw_cols = ", ".join(f"CAST(s.{q(c)} AS VARCHAR) AS {q(c)}" for c in contract.column_names)
     _copy(

@@ -46,10 +46,11 @@ def rows_(draw: st.DrawFn) -> dict[str, str | None]:
 ROW = rows_()
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=st.lists(ROW, min_size=0, max_size=30))
 def test_accounting_and_accepted_rows_match_the_contract(rows: list[dict]) -> None:
-    tables = as_strings()
+    needed = ("locations", "products", "identities")  # what transactions refer to
+    tables = {name: frame for name, frame in as_strings().items() if name in needed}
     tx = pd.DataFrame(rows, columns=list(POOLS)).astype(object)
     tables["transactions"] = tx
     with tempfile.TemporaryDirectory() as tmp:

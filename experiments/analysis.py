@@ -143,6 +143,21 @@ class TruthCheck(BaseModel):
     covered: bool
 
 
+class TrajectoryPoint(BaseModel):
+    """The difference from control as an analyst peeking on `look` would have seen it."""
+
+    metric: str
+    variant: str
+    look: str
+    n_control: int
+    n_variant: int
+    estimate: float
+    lower: float
+    upper: float
+    seq_lower: float
+    seq_upper: float
+
+
 class ExperimentResult(BaseModel):
     name: str
     arm: str
@@ -156,6 +171,7 @@ class ExperimentResult(BaseModel):
     warnings: list[str]
     skipped_segments: list[str] = Field(default_factory=list)
     truth: list[TruthCheck] = Field(default_factory=list)
+    trajectory: list[TrajectoryPoint] = Field(default_factory=list)
     created_at: str = Field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
 
     def metric(self, name: str) -> MetricResult:

@@ -47,7 +47,7 @@ class UnitOutcomes:
     data_end: pd.Timestamp | None = None
 
 
-OUTCOME_SQL = """
+_CTES = """
 WITH exposed AS (
     SELECT coalesce(m.customer_id, e.unit_id) AS unit_id, e.variant, e.ts, e.channel
     FROM exposures e LEFT JOIN idmap m ON m.customer_ref = e.unit_id
@@ -71,6 +71,9 @@ windows AS (
     SELECT *, CASE WHEN $end IS NULL THEN first_ts + $window ELSE least(first_ts + $window, $end) END AS window_end
     FROM units
 )
+"""
+
+OUTCOME_SQL = _CTES + """
 SELECT u.unit_id, u.variant, u.n_variants, u.first_ts, u.window_end, u.channel,
        coalesce(sum(l.amount) FILTER (WHERE l.ts >= u.first_ts AND l.ts < u.window_end
                                         AND (NOT $purchases_only OR NOT l.returned)), 0) AS revenue,
@@ -84,11 +87,65 @@ ORDER BY u.unit_id
 """
 
 
+# Sufficient statistics per daily look: units exposed before the look, purchases counted up
+# to the look (or the unit's window end). What an analyst peeking that day would have seen.
+DAILY_SQL = _CTES + """,
+clean AS (SELECT * FROM windows WHERE n_variants = 1),
+looks AS (
+    SELECT CAST(range AS TIMESTAMPTZ) AS look
+    FROM range(
+        CAST(date_trunc('day', (SELECT min(first_ts) FROM clean)) AS TIMESTAMP) + INTERVAL 1 DAY,
+        CAST(date_trunc('day', (SELECT least(max(window_end), $data_end) FROM clean)) AS TIMESTAMP) + INTERVAL 2 DAY,
+        INTERVAL 1 DAY)
+),
+per_unit AS (
+    SELECT k.look, u.unit_id, u.variant,
+           coalesce(sum(l.amount) FILTER (WHERE NOT $purchases_only OR NOT l.returned), 0) AS revenue,
+           count(DISTINCT l.order_id) FILTER (WHERE NOT l.returned) AS orders
+    FROM looks k JOIN clean u ON u.first_ts < k.look
+    LEFT JOIN lines l ON l.unit_id = u.unit_id AND l.ts >= u.first_ts AND l.ts < least(u.window_end, k.look)
+    GROUP BY ALL
+)
+SELECT look, variant, count(*) AS n,
+       sum(revenue) AS revenue_sum, sum(revenue * revenue) AS revenue_ss,
+       sum(CAST(orders > 0 AS INTEGER)) AS converted_sum, sum(CAST(orders > 0 AS INTEGER)) AS converted_ss
+FROM per_unit GROUP BY ALL ORDER BY look, variant
+"""
+
+
 def _table(validated_dir: Path, name: str) -> Path:
     path = Path(validated_dir) / f"{name}.parquet"
     if not path.exists():
         raise OutcomeError(f"validated table {name} not found at {path}; run `omnicast data ingest` first")
     return path
+
+
+def _run(validated_dir: Path, experiment_id: str, window: OutcomeWindow, identity_map: pd.DataFrame | None,
+         sql: str) -> tuple[pd.DataFrame, pd.Timestamp | None]:
+    """Run one outcome query over the validated tables; (result, end of the transaction data)."""
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute(f"CREATE VIEW exposures AS SELECT * FROM read_parquet('{_table(validated_dir, 'exposures')}')")
+        con.execute(f"CREATE VIEW transactions AS SELECT * FROM read_parquet('{_table(validated_dir, 'transactions')}')")
+        idmap = identity_map if identity_map is not None else pd.DataFrame({"customer_ref": [], "customer_id": []}, dtype="string")
+        con.register("idmap", idmap[["customer_ref", "customer_id"]])
+        data_end = con.execute("SELECT max(ts) FROM transactions").fetchone()[0]
+        params = {
+            "experiment": experiment_id,
+            "window": pd.Timedelta(days=window.days).to_pytimedelta(),
+            "pre": pd.Timedelta(days=window.pre_days).to_pytimedelta(),
+            "end": None if window.end is None else _utc(window.end).to_pydatetime(),
+            "purchases_only": window.purchases_only,
+        }
+        params["data_end"] = data_end
+        out = con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql}).df()
+        if out.empty:
+            known = [k[0] for k in con.execute("SELECT DISTINCT experiment_id FROM exposures ORDER BY 1").fetchall()]
+            raise OutcomeError(f"no exposures for experiment {experiment_id!r}; experiments present: {known}")
+    finally:
+        con.close()
+    return out, (_utc(data_end) if data_end is not None else None)
 
 
 def unit_outcomes(
@@ -99,28 +156,21 @@ def unit_outcomes(
 ) -> UnitOutcomes:
     """Outcomes per exposed unit of `experiment_id` from validated Parquet tables."""
     window = window or OutcomeWindow()
-    con = duckdb.connect()
-    try:
-        con.execute("SET TimeZone = 'UTC'")
-        con.execute(f"CREATE VIEW exposures AS SELECT * FROM read_parquet('{_table(validated_dir, 'exposures')}')")
-        con.execute(f"CREATE VIEW transactions AS SELECT * FROM read_parquet('{_table(validated_dir, 'transactions')}')")
-        idmap = identity_map if identity_map is not None else pd.DataFrame({"customer_ref": [], "customer_id": []}, dtype="string")
-        con.register("idmap", idmap[["customer_ref", "customer_id"]])
-        params = {
-            "experiment": experiment_id,
-            "window": pd.Timedelta(days=window.days).to_pytimedelta(),
-            "pre": pd.Timedelta(days=window.pre_days).to_pytimedelta(),
-            "end": None if window.end is None else _utc(window.end).to_pydatetime(),
-            "purchases_only": window.purchases_only,
-        }
-        units = con.execute(OUTCOME_SQL, params).df()
-        data_end = con.execute("SELECT max(ts) FROM transactions").fetchone()[0]
-        known = con.execute("SELECT DISTINCT experiment_id FROM exposures ORDER BY 1").fetchall()
-    finally:
-        con.close()
-    if units.empty:
-        raise OutcomeError(f"no exposures for experiment {experiment_id!r}; experiments present: {[k[0] for k in known]}")
-    return _clean(units, window, _utc(data_end) if data_end is not None else None)
+    units, data_end = _run(Path(validated_dir), experiment_id, window, identity_map, OUTCOME_SQL)
+    return _clean(units, window, data_end)
+
+
+def daily_outcomes(
+    validated_dir: Path,
+    experiment_id: str,
+    window: OutcomeWindow | None = None,
+    identity_map: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Per daily look and variant: units so far, and sum / sum of squares of revenue and conversion."""
+    window = window or OutcomeWindow()
+    daily, _ = _run(Path(validated_dir), experiment_id, window, identity_map, DAILY_SQL)
+    daily["look"] = pd.to_datetime(daily["look"], utc=True)
+    return daily
 
 
 def _utc(ts: pd.Timestamp | str) -> pd.Timestamp:

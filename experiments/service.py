@@ -12,7 +12,8 @@ import pandas as pd
 
 from experiments.analysis import AnalysisConfig, ExperimentResult, analyze, truth_checks
 from experiments.metrics import MetricSpec, infer_metric, load_metrics, parse_ratio
-from experiments.outcomes import OutcomeWindow, unit_outcomes
+from experiments.outcomes import OutcomeWindow, daily_outcomes, unit_outcomes
+from experiments.trajectory import trajectory
 from experiments.report.files import slug, write_report
 from omnicast.errors import OmnicastError
 
@@ -126,9 +127,10 @@ def report_platform_experiment(
     `config` says otherwise. `truth` (synthetic data only) maps a metric to its
     known true absolute effect; the report then shows whether it was covered.
     """
-    outcomes = unit_outcomes(Path(validated_dir), experiment_id, OutcomeWindow(
+    window = OutcomeWindow(
         window_days, pre_days, end=None if window_end is None else pd.Timestamp(window_end), purchases_only=purchases_only
-    ), identity_map)
+    )
+    outcomes = unit_outcomes(Path(validated_dir), experiment_id, window, identity_map)
     config = config or AnalysisConfig()
     update: dict = {}
     if not config.covariates:
@@ -145,6 +147,10 @@ def report_platform_experiment(
         )
     if truth:
         result.truth = truth_checks(result, truth)
+    decision = next(m.spec for m in result.metrics if not m.spec.guardrail)
+    if decision.kind != "ratio" and decision.column in ("revenue", "converted"):
+        daily = daily_outcomes(Path(validated_dir), experiment_id, window, identity_map)
+        result.trajectory = trajectory(daily, control, decision.column, result.config)
     files = write_report(result, out_dir, name or experiment_id)
     primary = result.metrics[0].comparisons
     return _result_summary(

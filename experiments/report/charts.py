@@ -11,7 +11,7 @@ import io
 import numpy as np
 from matplotlib.figure import Figure
 
-from experiments.analysis import Comparison, MetricResult, SRMCheck
+from experiments.analysis import Comparison, MetricResult, SRMCheck, TrajectoryPoint
 
 GOOD, BAD, NEUTRAL, FAINT = "#1a7f37", "#cf222e", "#57606a", "#b6bec8"
 
@@ -86,4 +86,29 @@ def srm_chart(srm: SRMCheck) -> str:
     ax.set_xlabel("units")
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
+    return _png(fig)
+
+
+def trajectory_chart(points: list[TrajectoryPoint], title: str, ylabel: str) -> str:
+    """Difference from control per daily look: always-valid band (safe to act on) and fixed-horizon interval (dashed)."""
+    import pandas as pd
+
+    frame = pd.DataFrame([p.model_dump() for p in points])
+    frame["look"] = pd.to_datetime(frame["look"])
+    fig = Figure(figsize=(7.5, 3.2))
+    ax = fig.subplots()
+    colours = [GOOD, "#0969da", "#8250df", "#bf8700"]
+    for colour, (variant, rows) in zip(colours * 4, frame.groupby("variant", sort=True)):
+        x = rows["look"].dt.tz_localize(None)
+        ax.fill_between(x, rows["seq_lower"], rows["seq_upper"], color=colour, alpha=0.15, lw=0,
+                        label=f"{variant}: always-valid interval")
+        ax.plot(x, rows["lower"], color=colour, lw=1, ls="--")
+        ax.plot(x, rows["upper"], color=colour, lw=1, ls="--", label=f"{variant}: fixed-horizon 95% (dashed)")
+        ax.plot(x, rows["estimate"], color=colour, lw=2, label=f"{variant}: measured difference")
+    ax.axhline(0, color="#24292f", lw=1)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, loc="left", fontsize=11)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.autofmt_xdate()
     return _png(fig)

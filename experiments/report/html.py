@@ -94,6 +94,27 @@ def _truth(result: ExperimentResult) -> str:
     )
 
 
+def _unit_label(spec: MetricSpec) -> str:
+    return f"difference in {spec.title}" + (" (share, 0-1)" if spec.shown_as == "rate" else "")
+
+
+def _over_time(result: ExperimentResult) -> str:
+    if not result.trajectory:
+        return ""
+    metric = result.metric(result.trajectory[0].metric).spec
+    last = result.trajectory[-1]
+    return (
+        '<section id="over-time"><h2>Day by day: safe to peek?</h2>'
+        f"<p>The difference in {escape(metric.title)} as it would have looked on each day of the test (units "
+        "exposed so far, purchases so far; no CUPED; from the first day with 100 units per arm). The shaded always-valid band may be checked every day and acted on "
+        "as soon as it leaves zero; the dashed fixed-horizon interval may not: stopping the first time it "
+        f"crosses zero makes false alarms several times likelier. Last look: {escape(last.look[:10])}.</p>"
+        f'<img class="chart" id="chart-over-time" alt="{escape(metric.title)} day by day" '
+        f'src="{charts.trajectory_chart(result.trajectory, f"{metric.title}: difference from {result.control} by day", _unit_label(metric))}">'
+        "</section>"
+    )
+
+
 def _health(result: ExperimentResult) -> str:
     srm = result.srm
     rows = "".join(
@@ -242,6 +263,7 @@ def render_html(result: ExperimentResult, files: dict[str, str] | None = None) -
         + _verdicts(result)
         + _truth(result)
         + _health(result)
+        + _over_time(result)
         + '<section id="metrics"><h2>Metrics</h2>'
         + "".join(_metric(m, result.control, i) for i, m in enumerate(result.metrics))
         + "</section>"

@@ -33,5 +33,19 @@ def test_demo_report_covers_the_truth(retailer: Path) -> None:
     # the conversion effect is large enough here to be detected
     assert checks["converted"]["lower"] > 0
     html = Path(out["files"]["html"]).read_text()
-    assert "Ground truth check" in html and EXPERIMENT_ID in html
+    assert "Ground truth check" in html and EXPERIMENT_ID in html and 'id="chart-over-time"' in html
     assert out["headline"].startswith("treatment ")
+
+
+def test_day_by_day_ends_where_the_analysis_does(retailer: Path) -> None:
+    out = report_demo_experiment(retailer / "raw", retailer / "validated", retailer / "reports2")
+    report = json.loads(Path(out["files"]["json"]).read_text())
+    points = report["trajectory"]
+    assert len(points) >= 10 and [p["look"] for p in points] == sorted(p["look"] for p in points)
+    for p in points:
+        assert p["seq_lower"] <= p["lower"] <= p["estimate"] <= p["upper"] <= p["seq_upper"]
+    final = points[-1]
+    revenue = next(m for m in report["metrics"] if m["spec"]["name"] == "revenue")["comparisons"][0]
+    assert (final["n_control"], final["n_variant"]) == (revenue["n_control"], revenue["n_variant"])
+    assert final["estimate"] == pytest.approx(revenue["absolute"]["estimate"], rel=1e-9)
+    assert (final["lower"], final["upper"]) == pytest.approx((revenue["absolute"]["lower"], revenue["absolute"]["upper"]), rel=1e-9)

@@ -153,7 +153,9 @@ if __name__ == "__main__":
     ns = _parse()
     if ns.step:
         result = globals()[f"_step_{ns.step}"](ns)
-        result["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        result["peak_rss_mib"] = round(usage.ru_maxrss / 1024, 1)
+        result["cpu_seconds"] = round(usage.ru_utime + usage.ru_stime, 1)  # robust on a busy machine
         print(json.dumps(result))
     else:
         main()

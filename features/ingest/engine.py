@@ -1,9 +1,10 @@
 """`ingest`: raw tables -> validated tables + quarantine + an accounting report.
 
-One DuckDB query per table computes every row's typed values and the reason of
-its first failing check; accepted rows are written typed to the contract and
-quarantined rows as read (strings) with `_row` and `_reason`. References are
-checked against the accepted rows of tables ingested earlier (INGEST_ORDER).
+Per table, one DuckDB projection computes every row's typed values and the
+reason of its first failing row check; two UPDATEs then mark unresolved
+references (against the accepted rows of tables ingested earlier, INGEST_ORDER)
+and repeated keys. Accepted rows are written typed to the contract, in raw
+order; quarantined rows as read (strings) with `_row` and `_reason`.
 """
 
 from __future__ import annotations

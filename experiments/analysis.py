@@ -94,6 +94,7 @@ class Comparison(BaseModel):
     loss_if_ship: float  # relative, expected shortfall of shipping the variant
     loss_if_keep: float  # relative, expected gain forgone by keeping control
     bayes_scale: Literal["relative", "absolute"] = "relative"
+    decided_with: Literal["fixed", "sequential"] = "fixed"
     p_value: float  # the p-value of the decision estimate (before Holm)
     p_value_holm: float | None = None
     significant: bool = False
@@ -101,10 +102,15 @@ class Comparison(BaseModel):
 
     @property
     def decision_relative(self) -> Interval:
+        """The interval the verdict quotes: CUPED when used; always-valid when deciding sequentially."""
+        if self.decided_with == "sequential":
+            return self.sequential_relative
         return self.cuped_relative or self.relative
 
     @property
     def decision_absolute(self) -> Interval:
+        if self.decided_with == "sequential":
+            return self.sequential_absolute
         return self.cuped_absolute or self.absolute
 
 
@@ -208,6 +214,31 @@ def _moments(spec: MetricSpec, frame: pd.DataFrame) -> tuple[float, float, int]:
     return (float(y.mean()) if y.size else np.nan), (float(y.var(ddof=1)) if y.size > 1 else 0.0), int(y.size)
 
 
+def _cuped(
+    spec: MetricSpec, control: pd.DataFrame, variant: pd.DataFrame, covariates: list[str], plain: Estimate, alpha: float
+) -> tuple[Estimate, Estimate, float, list[float]]:
+    """(absolute, relative, interval shrink, theta) after CUPED; relative to the unadjusted control mean."""
+    na = len(control)
+    y = np.concatenate([control[spec.column].to_numpy(float), variant[spec.column].to_numpy(float)])
+    x = np.concatenate([control[covariates].to_numpy(float), variant[covariates].to_numpy(float)])
+    coef = cuped.theta(y, x)
+    adj = cuped.adjust(y, x, coef, x.mean(axis=0))
+    ya, yb = adj[:na], adj[na:]
+    ama, ava, amb, avb = ya.mean(), ya.var(ddof=1), yb.mean(), yb.var(ddof=1)
+    absolute = welch_diff(ama, ava, na, amb, avb, yb.size, alpha)
+    relative = relative_lift(ama, ava, na, amb, avb, yb.size, alpha, base_a=y[:na].mean(), base_b=y[na:].mean())
+    width = _f(plain.upper) - _f(plain.lower)
+    shrink = 1 - (_f(absolute.upper) - _f(absolute.lower)) / width if width > 0 else 0.0
+    return absolute, relative, shrink, coef.tolist()
+
+
+def _always_valid(est: Estimate, n_total: int, config: AnalysisConfig) -> Interval:
+    var = _f(est.se) ** 2
+    lo, hi = sequential.confidence_sequence(est.point, var, n_total, config.alpha, config.sequential_tuning)
+    p = sequential.always_valid_p(est.point, var, n_total, config.alpha, config.sequential_tuning)
+    return Interval(estimate=_f(est.point), lower=_f(lo), upper=_f(hi), p_value=_f(p))
+
+
 def compare(
     spec: MetricSpec,
     control: pd.DataFrame,
@@ -222,41 +253,18 @@ def compare(
     mb, vb, nb = _moments(spec, variant)
     absolute = welch_diff(ma, va, na, mb, vb, nb, alpha)
     relative = relative_lift(ma, va, na, mb, vb, nb, alpha)
-
-    cuped_abs = cuped_rel = None
-    shrink = theta = None
-    decided_abs, decided_rel = absolute, relative
+    decided_abs, decided_rel, shrink, theta = absolute, relative, None, None
     if config.covariates and spec.kind != "ratio":
-        y = np.concatenate([control[spec.column].to_numpy(float), variant[spec.column].to_numpy(float)])
-        x = np.concatenate([control[config.covariates].to_numpy(float), variant[config.covariates].to_numpy(float)])
-        coef = cuped.theta(y, x)
-        adj = cuped.adjust(y, x, coef, x.mean(axis=0))
-        ya, yb = adj[:na], adj[na:]
-        ama, ava, amb, avb = ya.mean(), ya.var(ddof=1), yb.mean(), yb.var(ddof=1)
-        decided_abs = welch_diff(ama, ava, na, amb, avb, nb, alpha)
-        decided_rel = relative_lift(ama, ava, na, amb, avb, nb, alpha, base_a=ma, base_b=mb)
-        cuped_abs, cuped_rel = _interval(decided_abs), _interval(decided_rel)
-        width = _f(absolute.upper) - _f(absolute.lower)
-        shrink = 1 - (_f(decided_abs.upper) - _f(decided_abs.lower)) / width if width > 0 else 0.0
-        theta = coef.tolist()
-
-    n_total = na + nb
-    seq = {}
-    for label, est in (("absolute", decided_abs), ("relative", decided_rel)):
-        var = _f(est.se) ** 2
-        lo, hi = sequential.confidence_sequence(est.point, var, n_total, alpha, config.sequential_tuning)
-        p = sequential.always_valid_p(est.point, var, n_total, alpha, config.sequential_tuning)
-        seq[label] = Interval(estimate=_f(est.point), lower=_f(lo), upper=_f(hi), p_value=_f(p))
+        decided_abs, decided_rel, shrink, theta = _cuped(spec, control, variant, config.covariates, absolute, alpha)
+    seq_abs, seq_rel = (_always_valid(e, na + nb, config) for e in (decided_abs, decided_rel))
 
     # The posterior is on the relative scale (as gbstats); when control's mean is 0 the
     # relative change is undefined and the absolute scale is used instead.
     scale_rel = bool(np.isfinite(_f(decided_rel.se)) and _f(decided_rel.se) > 0)
     on = decided_rel if scale_rel else decided_abs
-    with np.errstate(divide="ignore", invalid="ignore"):
-        post = bayes.posterior(
-            on.point, on.se, alpha, spec.lower_is_better, prior_variance=config.prior_variance if scale_rel else None
-        )
-    p_value = seq["absolute"].p_value if config.decide_with == "sequential" else _f(decided_abs.p_value)
+    post = bayes.posterior(
+        on.point, on.se, alpha, spec.lower_is_better, prior_variance=config.prior_variance if scale_rel else None
+    )
     point = _f(decided_abs.point)
     return Comparison(
         metric=spec.name,
@@ -269,17 +277,18 @@ def compare(
         mean_variant=mb,
         absolute=_interval(absolute),
         relative=_interval(relative),
-        cuped_absolute=cuped_abs,
-        cuped_relative=cuped_rel,
+        cuped_absolute=None if theta is None else _interval(decided_abs),
+        cuped_relative=None if theta is None else _interval(decided_rel),
         cuped_shrink=shrink,
         cuped_theta=theta,
-        sequential_absolute=seq["absolute"],
-        sequential_relative=seq["relative"],
+        sequential_absolute=seq_abs,
+        sequential_relative=seq_rel,
         chance_to_win=_f(post.chance_to_win),
         loss_if_ship=_f(post.loss_if_ship),
         loss_if_keep=_f(post.loss_if_keep),
         bayes_scale="relative" if scale_rel else "absolute",
-        p_value=float(p_value),
+        decided_with=config.decide_with,
+        p_value=seq_abs.p_value if config.decide_with == "sequential" else _f(decided_abs.p_value),
         better=None if point == 0 or not np.isfinite(point) else (point < 0) == spec.lower_is_better,
     )
 

@@ -115,3 +115,13 @@ def test_infer_metric_kinds_and_rejects_text() -> None:
         infer_metric("s", pd.Series(["a", "1"]))
     with pytest.raises(MetricError, match="name=numerator/denominator"):
         parse_ratio("aov:spend")
+
+
+def test_sequential_decisions_quote_the_always_valid_interval() -> None:
+    df = _units(4000, lift=0.012, seed=8)
+    fixed = analyze(df, "arm", "control", [SPEND]).metrics[0].comparisons[0]
+    seq = analyze(df, "arm", "control", [SPEND], AnalysisConfig(decide_with="sequential")).metrics[0].comparisons[0]
+    assert fixed.significant and not seq.significant  # a fixed-horizon "win" that peeking must not trust
+    assert seq.decision_relative == seq.sequential_relative
+    assert seq.decision_relative.lower < fixed.decision_relative.lower
+    assert seq.p_value == seq.sequential_absolute.p_value > fixed.p_value

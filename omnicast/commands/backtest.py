@@ -19,6 +19,7 @@ from omnicast.commands.train import (
     Static,
     Target,
     TimeCol,
+    ViaFeast,
     model_params,
 )
 from omnicast.progress import progress_bars
@@ -40,6 +41,7 @@ def demand(
     past: Past = None,
     censor: Censor = None,
     horizon: Horizon = None,
+    feast: ViaFeast = False,
     truth: Annotated[Optional[str], typer.Option(help="Column with the true expected demand, if known.")] = None,
     objective: Annotated[Optional[str], typer.Option(help="tweedie (default), poisson or l2.")] = None,
     strategy: Annotated[Optional[str], typer.Option(help="direct (default) or lagH.")] = None,
@@ -50,7 +52,7 @@ def demand(
     settings = get_settings(ctx)
     with user_errors(), progress_bars():
         frame, spec, source, truth_col = resolve_inputs(
-            settings, panel, ids, time_col, target, freq, static, future, past, censor, truth
+            settings, panel, ids, time_col, target, freq, static, future, past, censor, truth, feast
         )
         result, run_id = backtest_demand(
             settings, frame, spec, source, folds, truth_col, **model_params(horizon, objective, strategy)

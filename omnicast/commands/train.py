@@ -26,6 +26,9 @@ Future = Annotated[Optional[str], typer.Option("--future", help="Known-future co
 Past = Annotated[Optional[str], typer.Option("--past", help="Past-only columns (e.g. on_hand).")]
 Censor = Annotated[Optional[str], typer.Option("--censor", help="Boolean stock-out column: sales are censored.")]
 Horizon = Annotated[Optional[int], typer.Option("--horizon", help="Periods ahead (default 28).")]
+ViaFeast = Annotated[
+    bool, typer.Option("--feast/--no-feast", help="Read the retailer panel through Feast's offline store (slow).")
+]
 
 
 def model_params(horizon: int | None, objective: str | None = None, strategy: str | None = None) -> dict:
@@ -46,6 +49,7 @@ def demand(
     past: Past = None,
     censor: Censor = None,
     horizon: Horizon = None,
+    feast: ViaFeast = False,
     objective: Annotated[Optional[str], typer.Option(help="tweedie (default), poisson or l2.")] = None,
     strategy: Annotated[Optional[str], typer.Option(help="direct (default) or lagH.")] = None,
     register: Annotated[bool, typer.Option(help="Register the model as omnicast-demand.")] = True,
@@ -55,7 +59,9 @@ def demand(
 
     settings = get_settings(ctx)
     with user_errors(), progress_bars():
-        frame, spec, source, truth = resolve_inputs(settings, panel, ids, time_col, target, freq, static, future, past, censor)
+        frame, spec, source, truth = resolve_inputs(
+            settings, panel, ids, time_col, target, freq, static, future, past, censor, via_feast=feast
+        )
         if truth:
             frame = frame.drop(columns=[truth])
         out = train_demand(settings, frame, spec, source, register=register, **model_params(horizon, objective, strategy))

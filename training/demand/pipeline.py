@@ -46,9 +46,9 @@ def read_panel_file(path: Path, spec: PanelSpec) -> pd.DataFrame:
     return frame
 
 
-def retail_inputs(settings: Settings) -> tuple[pd.DataFrame, PanelSpec, str, str | None]:
+def retail_inputs(settings: Settings, via_feast: bool = False) -> tuple[pd.DataFrame, PanelSpec, str, str | None]:
     """(panel, spec, source, truth column) for the synthetic/contract retailer."""
-    panel, source = load_panel(settings)
+    panel, source = load_panel(settings, via_feast=via_feast)
     truth = load_truth(settings)
     truth_col = None
     if truth is not None:
@@ -214,10 +214,11 @@ def resolve_inputs(
     past: str | None = None,
     censor: str | None = None,
     truth: str | None = None,
+    via_feast: bool = False,
 ) -> tuple[pd.DataFrame, PanelSpec, str, str | None]:
     """(panel, spec, source, truth column): a user's panel file, or the retailer's panel."""
     if panel_file is None:
-        return retail_inputs(settings)
+        return retail_inputs(settings, via_feast)
     if not ids:
         raise PanelError("--id is required with --panel (e.g. --id store_id,sku)")
     spec = PanelSpec(

@@ -10,6 +10,7 @@ features depend on each series' history and not on one row alone.
 from __future__ import annotations
 
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -74,13 +75,21 @@ def log_frames(frames: dict[str, pd.DataFrame]) -> None:
 
 def log_model(forecaster: DemandForecaster, sample_panel: pd.DataFrame, register: bool = True) -> str | None:
     """Log the forecaster as a pyfunc with a signature; returns the registered version."""
+    sample_out = forecaster.predict(sample_panel)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # integer-column and input-example hints
+        signature = infer_signature(sample_panel, sample_out)
+        info = _log_pyfunc(forecaster, signature, register)
+    version = getattr(info, "registered_model_version", None)
+    return str(version) if version is not None else None
+
+
+def _log_pyfunc(forecaster: DemandForecaster, signature: Any, register: bool) -> Any:
     import lightgbm
     import numpy
     import sklearn
 
-    sample_out = forecaster.predict(sample_panel)
-    signature = infer_signature(sample_panel, sample_out)
-    info = mlflow.pyfunc.log_model(
+    return mlflow.pyfunc.log_model(
         name="model",
         python_model=DemandModel(forecaster),
         signature=signature,
@@ -92,8 +101,6 @@ def log_model(forecaster: DemandForecaster, sample_panel: pd.DataFrame, register
             f"scikit-learn=={sklearn.__version__}",
         ],
     )
-    version = getattr(info, "registered_model_version", None)
-    return str(version) if version is not None else None
 
 
 def promote(settings: Settings, version: str, name: str = MODEL_NAME, alias: str = CHAMPION) -> dict[str, str]:
@@ -123,16 +130,17 @@ def list_models(settings: Settings) -> list[dict[str, str]]:
     client = MlflowClient()
     rows = []
     for model in client.search_registered_models():
-        for v in sorted(client.search_model_versions(f"name = '{model.name}'"), key=lambda v: int(v.version)):
+        found = client.search_model_versions(f"name = '{model.name}'")
+        for v in sorted((client.get_model_version(model.name, f.version) for f in found), key=lambda v: int(v.version)):
             metrics = client.get_run(v.run_id).data.metrics if v.run_id else {}
             rows.append(
                 {
                     "model": model.name,
                     "version": str(v.version),
                     "aliases": ",".join(v.aliases),
-                    "run_id": v.run_id or "",
+                    "run": (v.run_id or "")[:8],
                     "created": pd.Timestamp(v.creation_timestamp, unit="ms").strftime("%Y-%m-%d %H:%M"),
-                    "metrics": ", ".join(f"{k}={metrics[k]:.3g}" for k in sorted(metrics)[:4]),
+                    "metrics": ", ".join(f"{k}={metrics[k]:.3g}" for k in sorted(metrics)[:3]),
                 }
             )
     return rows

@@ -55,3 +55,14 @@ def test_missing_column_and_misaligned_weeks() -> None:
         regularise(panel, PanelSpec(("sku",), "date", "units", "D", future_cols=("price",)))
     with pytest.raises(PanelError, match="weekday"):
         regularise(panel, PanelSpec(("sku",), "date", "units", "W"))
+
+
+def test_discontinued_series_end_at_their_last_row_unless_filled_to_end() -> None:
+    panel = pd.DataFrame(
+        {"sku": ["a", "a", "b"], "date": pd.to_datetime(["2024-01-01", "2024-01-04", "2024-01-02"]), "units": [1.0, 1.0, 2.0]}
+    )
+    listed = regularise(panel, PanelSpec(("sku",), "date", "units", "D", fill_to_end=False))
+    assert list(listed[listed.sku == "b"].units) == [2.0]
+    assert len(regularise(panel, PanelSpec(("sku",), "date", "units", "D"))[lambda d: d.sku == "b"]) == 3
+    extended = regularise(panel, PanelSpec(("sku",), "date", "units", "D", fill_to_end=False), end_period=None)
+    assert len(extended[extended.sku == "a"]) == 4

@@ -1,0 +1,88 @@
+"""MLflow round trip in a tmp tracking dir: train -> register -> promote -> load champion -> forecast."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from omnicast.cli import app
+from omnicast.settings import load_settings
+from training.demand import tracking
+from training.demand.pipeline import train_demand
+from training.demand.simulate import SIM_SPEC, simulate_panel
+
+WEEKLY = Path(__file__).resolve().parents[2] / "fixtures" / "online_retail_weekly.parquet"
+
+
+@pytest.fixture()
+def settings(tmp_path: Path):
+    return load_settings(home=tmp_path / "home")
+
+
+def test_register_promote_and_load_champion(settings) -> None:
+    panel = simulate_panel(n_series=6, days=150, seed=4)
+    small = {"horizon": 7, "n_estimators": 20, "quantile_estimators": 10}
+    first = train_demand(settings, panel, SIM_SPEC, "sim", **small)
+    second = train_demand(settings, panel, SIM_SPEC, "sim", **{**small, "n_estimators": 30})
+    assert (first["version"], second["version"]) == ("1", "2")
+    with pytest.raises(tracking.RegistryError, match="champion"):
+        tracking.load_champion(settings)
+    assert tracking.promote(settings, "2")["previous"] == "-"
+    moved = tracking.promote(settings, "1")
+    assert (moved["previous"], moved["version"]) == ("2", "1")
+    champion = tracking.load_champion(settings)
+    expected = first["model"].predict(panel)
+    pd.testing.assert_frame_equal(champion.predict(panel), expected)
+    with pytest.raises(tracking.RegistryError, match="no version 9"):
+        tracking.promote(settings, "9")
+    rows = tracking.list_models(settings)
+    assert [(r["version"], r["aliases"]) for r in rows] == [("1", "champion"), ("2", "")]
+
+    # the pyfunc itself: signature over the panel columns, forecasts with quantiles
+    import mlflow
+
+    model = mlflow.pyfunc.load_model(f"models:/{tracking.MODEL_NAME}@champion")
+    inputs = {c.name for c in model.metadata.get_input_schema().inputs}
+    assert set(SIM_SPEC.columns) <= inputs
+    outputs = {c.name for c in model.metadata.get_output_schema().inputs}
+    assert {"mean", "q0.1", "q0.5", "q0.9", "h"} <= outputs
+    fc = model.predict(panel[list(inputs)])
+    assert len(fc) == 6 * 7 and (fc["q0.1"] <= fc["q0.9"]).all()
+
+
+@pytest.mark.slow
+def test_cli_on_a_real_weekly_panel(tmp_path: Path) -> None:
+    runner = CliRunner()
+    home = ["--home", str(tmp_path / "h")]
+    panel_args = ["--panel", str(WEEKLY), "--id", "sku", "--time", "week", "--freq", "W", "--horizon", "4"]
+    res = runner.invoke(app, [*home, "backtest", "demand", "--folds", "2", *panel_args])
+    assert res.exit_code == 0, res.output
+    assert "wape" in res.output and "coverage_80" in res.output
+    res = runner.invoke(app, [*home, "train", "demand", *panel_args])
+    assert res.exit_code == 0, res.output
+    assert "registered omnicast-demand version 1" in res.output
+    assert runner.invoke(app, [*home, "models", "promote", "omnicast-demand", "1"]).exit_code == 0
+    out = tmp_path / "fc.parquet"
+    res = runner.invoke(app, [*home, "forecast", "demand", "--panel", str(WEEKLY), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    fc = pd.read_parquet(out)
+    weekly = pd.read_parquet(WEEKLY)
+    assert fc["sku"].nunique() == weekly["sku"].nunique()
+    assert sorted(fc["h"].unique()) == [1, 2, 3, 4]
+    assert fc["week"].min() == weekly["week"].max() + pd.Timedelta(weeks=1)
+
+
+def test_cli_names_bad_input(tmp_path: Path) -> None:
+    runner = CliRunner()
+    home = ["--home", str(tmp_path / "h")]
+    res = runner.invoke(app, [*home, "train", "demand", "--panel", str(WEEKLY), "--id", "sku", "--time", "week", "--freq", "Q"])
+    assert res.exit_code == 2 and "freq" in res.output
+    res = runner.invoke(app, [*home, "train", "demand", "--panel", str(WEEKLY), "--id", "store", "--time", "week", "--freq", "W"])
+    assert res.exit_code == 2 and "store" in res.output
+    res = runner.invoke(app, [*home, "forecast", "demand"])
+    assert res.exit_code == 2 and "champion" in res.output
+    res = runner.invoke(app, [*home, "models", "promote", "omnicast-demand", "3"])
+    assert res.exit_code == 2 and "no version 3" in res.output

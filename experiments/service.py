@@ -13,8 +13,8 @@ import pandas as pd
 from experiments.analysis import AnalysisConfig, ExperimentResult, analyze, truth_checks
 from experiments.metrics import MetricSpec, infer_metric, load_metrics, parse_ratio
 from experiments.outcomes import OutcomeWindow, daily_outcomes, unit_outcomes
-from experiments.trajectory import trajectory
 from experiments.report.files import slug, write_report
+from experiments.trajectory import trajectory
 from omnicast.errors import OmnicastError
 
 PLATFORM_METRICS = [
@@ -42,13 +42,10 @@ def csv_metrics(
     ratios: list[str],
     guardrails: list[str],
     lower_is_better: list[str],
-    metrics_file: Path | None,
+    declared: list[MetricSpec] | None = None,
 ) -> list[MetricSpec]:
-    """The metric family from CLI-style declarations or a YAML file."""
-    if metrics_file is not None:
-        specs = load_metrics(metrics_file)
-    else:
-        specs = [infer_metric(n, units[n]) for n in names] + [parse_ratio(r) for r in ratios]
+    """The metric family from CLI-style declarations, or as declared in a metrics file."""
+    specs = declared or [infer_metric(n, units[n]) for n in names] + [parse_ratio(r) for r in ratios]
     known = {s.name for s in specs}
     unknown = sorted(set(guardrails + lower_is_better) - known)
     if unknown:
@@ -87,7 +84,7 @@ def report_csv_experiment(
         else metric_names + [c for r in ratios for c in parse_ratio(r).columns]
     )
     units, rejected = load_units(Path(data), arm, columns + config.covariates, config.segments)
-    specs = csv_metrics(units, metric_names, ratios, guardrails or [], lower_is_better or [], metrics_file)
+    specs = csv_metrics(units, metric_names, ratios, guardrails or [], lower_is_better or [], declared)
     name = name or Path(data).stem
     result = analyze(units, arm, control, specs, config, name=name)
     if len(rejected):

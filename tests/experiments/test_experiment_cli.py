@@ -46,6 +46,26 @@ def test_report_on_a_csv_writes_html_json_csv(tmp_path: Path) -> None:
     assert set(table["metric"]) == {"spend", "visit", "spv"} and table["segment"].notna().any()
 
 
+def test_report_with_a_metrics_file(tmp_path: Path) -> None:
+    data = _cut(tmp_path)
+    spec = tmp_path / "metrics.yaml"
+    spec.write_text(
+        "metrics:\n"
+        "  - {name: conversion, kind: binary, column: conversion, label: conversion rate}\n"
+        "  - {name: spv, kind: ratio, numerator: spend, denominator: visit, guardrail: true}\n"
+    )
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["experiment", "report", "--data", str(data), "--arm", "segment", "--control",
+                                 "No E-Mail", "--metrics-file", str(spec), "--out", str(out), "--name", "m"])
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "m.json").read_text())
+    assert [m["spec"]["name"] for m in report["metrics"]] == ["conversion", "spv"]
+    assert report["metrics"][1]["spec"]["guardrail"] is True
+    spec.write_text("- {name: x, kind: ratio, numerator: spend}\n")
+    bad = runner.invoke(app, ["experiment", "report", "--data", str(data), "--arm", "segment", "--metrics-file", str(spec)])
+    assert bad.exit_code == 2 and "needs a numerator and a denominator" in bad.output
+
+
 def test_report_errors_exit_2_with_a_message(tmp_path: Path) -> None:
     data = _cut(tmp_path)
     result = runner.invoke(app, ["experiment", "report", "--data", str(data), "--arm", "segment",

@@ -303,7 +303,10 @@ def _apply_holm(comparisons: list[Comparison], alpha: float) -> None:
 def _check_data(units: pd.DataFrame, arm: str, control: str, metrics: list[MetricSpec], config: AnalysisConfig) -> list[str]:
     if arm not in units.columns:
         raise ExperimentDataError(f"arm column {arm!r} is not in the data ({list(units.columns)})")
-    arms = [str(a) for a in pd.unique(units[arm].dropna())]
+    blank = int(units[arm].isna().sum())
+    if blank:
+        raise ExperimentDataError(f"{blank} units have no value in arm column {arm!r}; drop or fix them first")
+    arms = [str(a) for a in pd.unique(units[arm])]
     if control not in arms:
         raise ExperimentDataError(f"control arm {control!r} not found in column {arm!r}; arms are {sorted(arms)}")
     if len(arms) < 2:

@@ -100,6 +100,7 @@ def test_ratio_metric_uses_ratio_of_sums() -> None:
         ({"arm": "missing"}, "arm column 'missing'"),
         ({"config": AnalysisConfig(covariates=["ghost"])}, "column 'ghost'"),
         ({"metrics": [MetricSpec(name="x", kind="continuous", column="x")]}, "needs column(s) ['x']"),
+        ({"units": _units(300).assign(arm=lambda d: d.arm.where(d.index % 7 > 0))}, "43 units have no value"),
     ],
 )
 def test_bad_input_names_the_problem(kwargs: dict, message: str) -> None:

@@ -175,3 +175,12 @@ def run_ingest(home: dict[str, Path], tables: dict[str, pd.DataFrame], fmt: str 
 
 def quarantined(home: dict[str, Path], table: str) -> pd.DataFrame:
     return pd.read_parquet(home["quarantine"] / f"{table}.parquet")
+
+
+def data_home(root: Path) -> dict[str, Path]:
+    """raw / validated / quarantine paths below `root`, laid out like a data home."""
+    return {
+        "raw": root / "raw",
+        "validated": root / "offline" / "validated",
+        "quarantine": root / "quarantine",
+    }

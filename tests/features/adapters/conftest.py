@@ -5,17 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from raw_retail import data_home
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
 
 @pytest.fixture
 def home(tmp_path: Path) -> dict[str, Path]:
-    return {
-        "raw": tmp_path / "raw",
-        "validated": tmp_path / "offline" / "validated",
-        "quarantine": tmp_path / "quarantine",
-    }
+    return data_home(tmp_path)
 
 
 @pytest.fixture

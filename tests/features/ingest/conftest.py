@@ -1,17 +1,13 @@
-"""Fixtures for ingestion tests; the data builders live in ingest_helpers.py."""
+"""Fixtures for ingestion tests; the raw-table builders live in tests/raw_retail.py."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from raw_retail import data_home
 
 
 @pytest.fixture
 def home(tmp_path: Path) -> dict[str, Path]:
-    """raw / validated / quarantine paths laid out like a data home."""
-    return {
-        "raw": tmp_path / "raw",
-        "validated": tmp_path / "offline" / "validated",
-        "quarantine": tmp_path / "quarantine",
-    }
+    return data_home(tmp_path)

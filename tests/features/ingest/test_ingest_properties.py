@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from raw_retail import as_strings, run_ingest
+from raw_retail import as_strings, data_home, run_ingest
 
 from features.contracts import FULFILMENTS, SALES_CHANNELS
 
@@ -54,7 +54,7 @@ def test_accounting_and_accepted_rows_match_the_contract(rows: list[dict]) -> No
     tx = pd.DataFrame(rows, columns=list(POOLS)).astype(object)
     tables["transactions"] = tx
     with tempfile.TemporaryDirectory() as tmp:
-        home = {k: Path(tmp) / k for k in ("raw", "validated", "quarantine")}
+        home = data_home(Path(tmp))
         report = run_ingest(home, tables).tables["transactions"]
         accepted = pd.read_parquet(home["validated"] / "transactions.parquet")
         quarantine = pd.read_parquet(home["quarantine"] / "transactions.parquet")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from raw_retail import as_strings, clean_tables, run_ingest, write_raw
+from raw_retail import as_strings, clean_tables, data_home, run_ingest, write_raw
 
 from features.contracts import INGEST_ORDER
 from features.ingest import IngestError, ingest, summarize
@@ -17,7 +17,7 @@ from features.ingest import IngestError, ingest, summarize
 def test_csv_and_parquet_give_the_same_validated_tables(tmp_path: Path) -> None:
     homes = {}
     for fmt in ("csv", "parquet"):
-        homes[fmt] = {k: tmp_path / fmt / k for k in ("raw", "validated", "quarantine")}
+        homes[fmt] = data_home(tmp_path / fmt)
         tables = as_strings()
         tables["transactions"].loc[1, "ts"] = "never"
         report = run_ingest(homes[fmt], tables, fmt)

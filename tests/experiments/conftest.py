@@ -41,3 +41,25 @@ def hillstrom_report(hillstrom_result: ExperimentResult, tmp_path_factory: pytes
     from experiments.report.files import write_report
 
     return write_report(hillstrom_result, tmp_path_factory.mktemp("report"), "hillstrom")
+
+
+@pytest.fixture(scope="session")
+def retailer(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny generated retailer, ingested (its offer-policy test has a known true effect)."""
+    from features.ingest import ingest
+    from features.synthetic import GeneratorConfig, generate
+
+    root = tmp_path_factory.mktemp("retailer")
+    config = GeneratorConfig.preset("demo", seed=7, customers=3000, days=120, skus=40, stores=2,
+                                    experiment_uplift_scale=2.0)
+    generate(config, root / "raw")
+    ingest(root / "raw", root / "validated", root / "quarantine")
+    return root
+
+
+@pytest.fixture(scope="session")
+def demo_report(retailer: Path) -> dict:
+    """The offer-policy report of that retailer, written once."""
+    from experiments.demo import report_demo_experiment
+
+    return report_demo_experiment(retailer / "raw", retailer / "validated", retailer / "reports")

@@ -7,24 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from experiments.demo import EXPERIMENT_ID, report_demo_experiment
+from experiments.demo import EXPERIMENT_ID
 
 
-@pytest.fixture(scope="module")
-def retailer(tmp_path_factory) -> Path:
-    from features.ingest import ingest
-    from features.synthetic import GeneratorConfig, generate
-
-    root = tmp_path_factory.mktemp("retailer")
-    config = GeneratorConfig.preset("demo", seed=7, customers=3000, days=120, skus=40, stores=2,
-                                    experiment_uplift_scale=2.0)
-    generate(config, root / "raw")
-    ingest(root / "raw", root / "validated", root / "quarantine")
-    return root
-
-
-def test_demo_report_covers_the_truth(retailer: Path) -> None:
-    out = report_demo_experiment(retailer / "raw", retailer / "validated", retailer / "reports")
+def test_demo_report_covers_the_truth(retailer: Path, demo_report: dict) -> None:
+    out = demo_report
     truth = json.loads((retailer / "raw" / "truth" / "experiment.json").read_text())
     assert out["units"] == truth["units"]["control"] + truth["units"]["treatment"]
     checks = {t["metric"]: t for t in out["truth"]}
@@ -37,8 +24,8 @@ def test_demo_report_covers_the_truth(retailer: Path) -> None:
     assert out["headline"].startswith("treatment ")
 
 
-def test_day_by_day_ends_where_the_analysis_does(retailer: Path) -> None:
-    out = report_demo_experiment(retailer / "raw", retailer / "validated", retailer / "reports2")
+def test_day_by_day_ends_where_the_analysis_does(demo_report: dict) -> None:
+    out = demo_report
     report = json.loads(Path(out["files"]["json"]).read_text())
     points = report["trajectory"]
     assert len(points) >= 10 and [p["look"] for p in points] == sorted(p["look"] for p in points)

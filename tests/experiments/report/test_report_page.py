@@ -39,40 +39,70 @@ def test_report_has_no_network_references(report_files) -> None:
     assert html.count('src="data:image/png;base64,') >= 9  # srm + 2 per metric x 4 + segments
 
 
-def test_report_renders_in_chromium(report_files, tmp_path: Path) -> None:
+class _Page:
+    """A report opened in headless Chromium, recording console errors and requests."""
+
+    def __init__(self, browser, path: Path) -> None:  # noqa: ANN001 - playwright Browser
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.page = browser.new_page(viewport={"width": 1100, "height": 900})
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.goto(path.as_uri(), wait_until="load")
+
+    def charts_visible(self, minimum: int) -> None:
+        charts = self.page.locator("img.chart")
+        assert charts.count() >= minimum
+        for i in range(charts.count()):
+            chart = charts.nth(i)
+            chart.scroll_into_view_if_needed()
+            loaded = chart.evaluate("img => img.complete && img.naturalWidth > 0")
+            box = chart.bounding_box()
+            assert loaded and box and box["width"] > 100 and box["height"] > 50, f"chart {i} not visible"
+
+    def clean(self) -> None:
+        assert self.errors == []
+        assert all(u.startswith(("file:", "data:")) for u in self.requests), self.requests
+
+
+@pytest.fixture(scope="module")
+def browser():
     from playwright.sync_api import sync_playwright
 
-    errors: list[str] = []
-    requests: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1100, "height": 900})
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on("request", lambda r: requests.append(r.url))
-            page.goto(report_files["html"].as_uri(), wait_until="load")
-            verdicts = page.locator(".verdict")
-            assert verdicts.count() == 2
-            assert verdicts.first.is_visible()
-            assert "Mens E-Mail raised spend per customer by" in verdicts.first.inner_text()
-            assert page.locator("#verdict").bounding_box()["y"] < page.locator("#health").bounding_box()["y"]
-            assert "passed" in page.locator("#srm-status").inner_text()
-            charts = page.locator("img.chart")
-            assert charts.count() >= 9
-            for i in range(charts.count()):
-                chart = charts.nth(i)
-                chart.scroll_into_view_if_needed()
-                loaded = chart.evaluate("img => img.complete && img.naturalWidth > 0")
-                box = chart.bounding_box()
-                assert loaded and box and box["width"] > 100 and box["height"] > 50, f"chart {i} not visible"
-            for section in ("#health", "#metrics", "#segments", "#methods"):
-                assert page.locator(section).is_visible()
-            page.evaluate("window.scrollTo(0, 0)")
-            page.screenshot(path=str(tmp_path / "top.png"))
-            shot = page.screenshot(path=str(tmp_path / "full.png"), full_page=True)
-            assert len(shot) > 50_000
+            yield b
         finally:
-            browser.close()
-    assert errors == []
-    assert all(u.startswith(("file:", "data:")) for u in requests), requests
+            b.close()
+
+
+def test_platform_report_renders_with_its_day_by_day_chart(browser, demo_report: dict, tmp_path: Path) -> None:
+    view = _Page(browser, Path(demo_report["files"]["html"]))
+    page = view.page
+    assert page.locator(".verdict").first.is_visible()
+    for section in ("#truth", "#health", "#over-time", "#metrics", "#segments", "#methods"):
+        assert page.locator(section).is_visible(), section
+    view.charts_visible(6)
+    page.locator("#chart-over-time").screenshot(path=str(tmp_path / "over-time.png"))
+    view.clean()
+
+
+def test_report_renders_in_chromium(browser, report_files, tmp_path: Path) -> None:
+    view = _Page(browser, report_files["html"])
+    page = view.page
+    verdicts = page.locator(".verdict")
+    assert verdicts.count() == 2
+    assert verdicts.first.is_visible()
+    assert "Mens E-Mail raised spend per customer by" in verdicts.first.inner_text()
+    assert page.locator("#verdict").bounding_box()["y"] < page.locator("#health").bounding_box()["y"]
+    assert "passed" in page.locator("#srm-status").inner_text()
+    view.charts_visible(9)
+    for section in ("#health", "#metrics", "#segments", "#methods"):
+        assert page.locator(section).is_visible()
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(tmp_path / "top.png"))
+    shot = page.screenshot(path=str(tmp_path / "full.png"), full_page=True)
+    assert len(shot) > 50_000
+    view.clean()

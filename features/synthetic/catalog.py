@@ -34,6 +34,8 @@ CATEGORIES: tuple[tuple, ...] = (
 )
 CATEGORY_NAMES = tuple(c[0] for c in CATEGORIES)
 TIERS = ("value", "mid", "premium")
+BRANDS_PER_CATEGORY = 4
+N_BRANDS = len(CATEGORIES) * (BRANDS_PER_CATEGORY + 1)  # plus the store brand in each category
 TIER_PRICE = np.array([0.7, 1.0, 1.6])
 TIER_POPULARITY = np.array([1.3, 1.0, 0.6])
 VARIANTS = ("Classic", "Pro", "Mini", "XL", "Eco", "Plus", "Max", "Lite", "Duo", "Essential")
@@ -95,6 +97,7 @@ class Products:
     name: np.ndarray
     category: np.ndarray  # int index into CATEGORIES
     brand: np.ndarray  # object, None for unbranded
+    brand_id: np.ndarray  # latent brand index (store brand counted once per category), < N_BRANDS
     tier: np.ndarray  # int index into TIERS
     list_price: np.ndarray
     unit_cost: np.ndarray  # nan where the source has none
@@ -167,7 +170,7 @@ def _brand_names(rng: np.random.Generator, n: int) -> list[str]:
 def build_products(cfg: GeneratorConfig, cal: Calendar, rng: np.random.Generator) -> Products:
     n, n_cat, D = cfg.skus, len(CATEGORIES), cal.n
     # Brands: a few per category, each positioned in one tier; a store brand (value) everywhere.
-    per_cat = 4
+    per_cat = BRANDS_PER_CATEGORY
     brand_names = _brand_names(rng, n_cat * per_cat)
     brand_tier = rng.choice(3, size=n_cat * per_cat, p=[0.3, 0.45, 0.25])
     category = np.sort(rng.choice(n_cat, size=n, p=_category_mix()), kind="stable")
@@ -207,7 +210,8 @@ def build_products(cfg: GeneratorConfig, cal: Calendar, rng: np.random.Generator
     dropped = (~new) & (rng.random(n) < cfg.discontinued_share)
     end_day[dropped] = rng.integers(int(0.2 * D), int(0.9 * D), size=dropped.sum())
     promo_lift = rng.uniform(0.2, 0.9, n)
-    return Products(sku, name, category, brand, tier, list_price, unit_cost, attributes, gtin,
+    brand_id = np.where(own_brand, n_cat * per_cat + category, brand_idx)
+    return Products(sku, name, category, brand, brand_id, tier, list_price, unit_cost, attributes, gtin,
                     popularity, trend, launch_day, end_day, promo_lift)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from features.synthetic.catalog import CATEGORIES, Locations
+from features.synthetic.catalog import CATEGORIES, N_BRANDS, Locations
 from features.synthetic.config import GeneratorConfig
 
 SEGMENTS = ("bargain_hunter", "loyal_family", "premium", "occasional", "digital_native")
@@ -75,6 +75,7 @@ class Persons:
     home: np.ndarray  # index into locations (a store)
     activity: np.ndarray
     category_pref: np.ndarray  # (P, n_categories)
+    brand_affinity: np.ndarray  # (P, catalog.N_BRANDS): mean 1, a few favourites per shopper
     start_day: np.ndarray  # first day they shop (may be 0 = before history)
     household: np.ndarray
     has: np.ndarray  # bool (P, len(SYSTEMS))
@@ -92,6 +93,7 @@ def build_persons(cfg: GeneratorConfig, loc: Locations, days: int, rng: np.rando
     home = stores[rng.choice(len(stores), size=n, p=w / w.sum())]
     activity = SEGMENT_ACTIVITY[segment] * rng.gamma(0.8, 1.25, n)
     category_pref = CATEGORY_PREFERENCE[segment] * rng.gamma(2.0, 0.5, (n, len(CATEGORIES)))
+    brand_affinity = rng.gamma(0.3, 1 / 0.3, (n, N_BRANDS))
     start_day = np.where(rng.random(n) < 0.65, 0, rng.integers(0, int(0.9 * days), n))
     # Households: neighbours at the same home store, sizes 1-4.
     order = np.argsort(home, kind="stable")
@@ -102,7 +104,7 @@ def build_persons(cfg: GeneratorConfig, loc: Locations, days: int, rng: np.rando
     household[order] = hh_of_slot
     has = rng.random((n, len(SYSTEMS))) < ACCOUNT_PROB[segment]
     has[~has.any(axis=1), 0] = True  # everyone is known to at least the POS
-    return Persons(segment, home, activity, category_pref, start_day, household, has)
+    return Persons(segment, home, activity, category_pref, brand_affinity, start_day, household, has)
 
 
 @dataclass(frozen=True)
@@ -182,7 +184,12 @@ def build_identities(cfg: GeneratorConfig, persons: Persons, loc: Locations, sta
     row_email[is_second] = new_addr
     typo = rng.random(n) < cfg.email_typo_rate
     row_email[typo] = [_typo(e, i) for i, e in enumerate(row_email[typo])]
-    placeholder = (system == 0) & (rng.random(n) < cfg.placeholder_email_rate)
+    # A shop-floor placeholder address typed in for many different shoppers (at least two).
+    pos_rows = np.flatnonzero(system == 0)
+    n_placeholder = min(pos_rows.size, max(2, round(cfg.placeholder_email_rate * pos_rows.size)))
+    placeholder = np.zeros(n, dtype=bool)
+    if cfg.placeholder_email_rate > 0:
+        placeholder[rng.choice(pos_rows, size=n_placeholder, replace=False)] = True
     row_email[placeholder] = PLACEHOLDER_EMAIL
     email_present = present[:, 0] | placeholder | is_second
     email_hash = np.full(n, None, dtype=object)

@@ -3,7 +3,7 @@
 Units sold per (day, location, SKU) come from `demand`; here they become lines
 (mostly qty 1), lines become orders (baskets at one location, day and channel),
 and each order goes to a shopper drawn by home store, channel habit, category
-and tier preference and promotion affinity -- or to a guest.
+brand affinity, tier preference and promotion affinity -- or to a guest.
 """
 
 from __future__ import annotations
@@ -69,8 +69,9 @@ def build_lines(cfg: GeneratorConfig, demand: Demand, exp: Experiment, loc: Loca
     fulfil = np.where(online_at_store, np.where(rng.random(n) < 0.8, BOPIS, CURBSIDE), fulfil)
     promo = prices.promo[day, sku]
     cat = prod.category[sku]
-    # Baskets: consecutive lines at one (day, location, channel, fulfilment), mostly one category.
-    order = np.lexsort((rng.random(n), cat, fulfil, channel, li, day))
+    # Baskets: consecutive lines at one (day, location, channel, fulfilment), mostly one category
+    # and often one brand (the shopper is drawn for the first line's brand and category).
+    order = np.lexsort((rng.random(n), prod.brand_id[sku], cat, fulfil, channel, li, day))
     day, li, sku, qty, channel, fulfil, promo, cat = (
         a[order] for a in (day, li, sku, qty, channel, fulfil, promo, cat))
     group_change = np.ones(n, dtype=bool)
@@ -83,7 +84,7 @@ def build_lines(cfg: GeneratorConfig, demand: Demand, exp: Experiment, loc: Loca
     # One shopper per order, chosen from the order's first line.
     first = order_start
     person = assign_shoppers(cfg, persons, int(demand.is_store.sum()), channel[first], li[first], cat[first],
-                             prod.tier[sku[first]], promo[first], day[first], rng)
+                             prod.brand_id[sku[first]], prod.tier[sku[first]], promo[first], day[first], rng)
     ref_row = refs_for(persons, ids, person, channel[first], rng)
     order_ts = start_epoch + day[first].astype(np.int64) * 86400 + seconds_of_day(channel[first], rng)
     unit_price = prices.price[day, li, sku].astype(np.float64)
@@ -100,9 +101,9 @@ def build_lines(cfg: GeneratorConfig, demand: Demand, exp: Experiment, loc: Loca
 
 
 def assign_shoppers(cfg: GeneratorConfig, persons: Persons, n_stores: int, channel: np.ndarray, li: np.ndarray,
-                    cat: np.ndarray, tier: np.ndarray, promo: np.ndarray, day: np.ndarray,
+                    cat: np.ndarray, brand: np.ndarray, tier: np.ndarray, promo: np.ndarray, day: np.ndarray,
                     rng: np.random.Generator) -> np.ndarray:
-    """Person per order (-1 = guest), vectorised per group of (channel, store, category, tier, promo)."""
+    """Person per order (-1 = guest), vectorised per group of (channel, store, category, brand, promo)."""
     n = channel.size
     habit = np.zeros((persons.n, 4))
     habit[:, STORE] = CHANNEL_HABIT[persons.segment, 0]
@@ -117,19 +118,19 @@ def assign_shoppers(cfg: GeneratorConfig, persons: Persons, n_stores: int, chann
     where = np.where((li < n_stores) & ~visitor, li, anywhere)
     person = np.full(n, -1, dtype=np.int64)
     todo = np.flatnonzero(~guest)
-    key = np.lexsort((promo[todo], tier[todo], cat[todo], where[todo], channel[todo]))
+    key = np.lexsort((promo[todo], brand[todo], cat[todo], where[todo], channel[todo]))
     todo = todo[key]
-    parts = np.stack([channel[todo], where[todo], cat[todo], tier[todo], promo[todo]], axis=1)
+    parts = np.stack([channel[todo], where[todo], cat[todo], brand[todo], tier[todo], promo[todo]], axis=1)
     change = np.ones(todo.size, dtype=bool)
     change[1:] = (parts[1:] != parts[:-1]).any(axis=1)
     bounds = np.append(np.flatnonzero(change), todo.size)
     by_home = {h: np.flatnonzero(persons.home == h) for h in np.unique(persons.home)}
     everyone = np.arange(persons.n)
     for a, b in zip(bounds[:-1], bounds[1:]):
-        ch, w, c, t, p = (int(v) for v in parts[a])
+        ch, w, c, br, t, p = (int(v) for v in parts[a])
         cand = everyone if w == anywhere else by_home.get(w, everyone)
         seg = persons.segment[cand]
-        weight = base[cand, ch] * persons.category_pref[cand, c] * TIER_PREFERENCE[seg, t]
+        weight = base[cand, ch] * persons.category_pref[cand, c] * persons.brand_affinity[cand, br] * TIER_PREFERENCE[seg, t]
         if p:
             weight = weight * PROMO_AFFINITY[seg]
         rows = todo[a:b]

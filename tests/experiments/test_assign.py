@@ -105,3 +105,14 @@ def test_exposure_log_keeps_first_exposure_in_contract_format(tmp_path: Path) ->
     logged = pd.read_parquet(path)
     assert len(logged) == len(day1) and (logged["channel"] == "web").all()
     assert str(logged["ts"].dt.tz) == "UTC"
+
+
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(st.lists(st.floats(0.05, 10), min_size=2, max_size=5))
+def test_any_weights_are_respected_within_binomial_error(weights: list[float]) -> None:
+    variants = {f"v{i}": w for i, w in enumerate(weights)}
+    out = Assigner([Experiment(id="w", variants=variants)]).assign_many("w", UNITS[:5000])
+    shares = out["variant"].value_counts(normalize=True).reindex(list(variants), fill_value=0)
+    expected = np.array(weights) / sum(weights)
+    se = np.sqrt(expected * (1 - expected) / 5000)
+    assert np.all(np.abs(shares.to_numpy() - expected) <= 5 * se)

@@ -15,24 +15,38 @@ import numpy as np
 from features.synthetic.calendar import Calendar
 from features.synthetic.config import GeneratorConfig
 
-# name, median list price, gross margin, price elasticity, season amplitude,
-# season peak (fraction of the year), giftiness, return-rate multiplier,
-# online affinity, Saturday store multiplier, product nouns
-CATEGORIES: tuple[tuple, ...] = (
-    ("grocery", 4.0, 0.25, -0.9, 0.05, 0.00, 0.0, 0.2, 0.6, 1.15, ("Coffee", "Pasta", "Olive Oil", "Tea", "Cereal")),
-    ("home", 25.0, 0.45, -1.4, 0.15, 0.80, 0.3, 0.8, 1.0, 1.50, ("Lamp", "Cushion", "Vase", "Throw", "Frame")),
-    ("kitchen", 30.0, 0.42, -1.5, 0.10, 0.90, 0.5, 1.0, 1.0, 1.40, ("Pan", "Knife", "Kettle", "Blender", "Mug")),
-    ("garden", 35.0, 0.40, -1.6, 0.70, 0.37, 0.05, 0.8, 0.8, 1.80, ("Hose", "Planter", "Seeds", "Shears", "Lantern")),
-    ("toys", 22.0, 0.45, -1.8, 0.30, 0.95, 1.5, 0.8, 1.2, 1.60, ("Puzzle", "Blocks", "Doll", "Robot", "Game")),
-    ("electronics", 120.0, 0.25, -2.2, 0.20, 0.92, 0.9, 1.4, 1.6, 1.40, ("Headphones", "Speaker", "Charger", "Tablet", "Camera")),
-    ("apparel", 35.0, 0.55, -2.0, 0.35, 0.30, 0.5, 3.0, 1.3, 1.50, ("Jacket", "Sweater", "Jeans", "Shirt", "Sneakers")),
-    ("beauty", 15.0, 0.55, -1.3, 0.10, 0.95, 0.8, 0.6, 1.1, 1.30, ("Serum", "Lipstick", "Shampoo", "Perfume", "Cream")),
-    ("sports", 45.0, 0.45, -1.7, 0.35, 0.45, 0.4, 1.2, 1.1, 1.60, ("Yoga Mat", "Dumbbell", "Bottle", "Racket", "Ball")),
-    ("books", 14.0, 0.35, -1.1, 0.20, 0.95, 0.9, 0.5, 1.3, 1.40, ("Novel", "Cookbook", "Atlas", "Comic", "Guide")),
-    ("pet", 18.0, 0.35, -1.0, 0.05, 0.00, 0.1, 0.4, 1.0, 1.20, ("Dog Food", "Cat Litter", "Leash", "Toy Mouse", "Bed")),
-    ("baby", 20.0, 0.38, -1.2, 0.05, 0.00, 0.3, 0.8, 1.1, 1.20, ("Diapers", "Bottle Set", "Onesie", "Stroller Fan", "Wipes")),
+@dataclass(frozen=True)
+class Category:
+    """Latent traits of a product category (drive prices, demand shape and returns)."""
+
+    name: str
+    median_price: float
+    margin: float
+    elasticity: float  # constant price elasticity of demand
+    season_amplitude: float  # yearly cycle
+    season_peak: float  # fraction of the year
+    giftiness: float  # strength of the December run-up
+    return_multiplier: float
+    online_affinity: float
+    saturday: float  # store Saturday multiplier (Sunday is 0.55 of it)
+    nouns: tuple[str, ...]
+
+
+CATEGORIES: tuple[Category, ...] = (
+    Category("grocery", 4.0, 0.25, -0.9, 0.05, 0.00, 0.0, 0.2, 0.6, 1.15, ("Coffee", "Pasta", "Olive Oil", "Tea", "Cereal")),
+    Category("home", 25.0, 0.45, -1.4, 0.15, 0.80, 0.3, 0.8, 1.0, 1.50, ("Lamp", "Cushion", "Vase", "Throw", "Frame")),
+    Category("kitchen", 30.0, 0.42, -1.5, 0.10, 0.90, 0.5, 1.0, 1.0, 1.40, ("Pan", "Knife", "Kettle", "Blender", "Mug")),
+    Category("garden", 35.0, 0.40, -1.6, 0.70, 0.37, 0.05, 0.8, 0.8, 1.80, ("Hose", "Planter", "Seeds", "Shears", "Lantern")),
+    Category("toys", 22.0, 0.45, -1.8, 0.30, 0.95, 1.5, 0.8, 1.2, 1.60, ("Puzzle", "Blocks", "Doll", "Robot", "Game")),
+    Category("electronics", 120.0, 0.25, -2.2, 0.20, 0.92, 0.9, 1.4, 1.6, 1.40, ("Headphones", "Speaker", "Charger", "Tablet", "Camera")),
+    Category("apparel", 35.0, 0.55, -2.0, 0.35, 0.30, 0.5, 3.0, 1.3, 1.50, ("Jacket", "Sweater", "Jeans", "Shirt", "Sneakers")),
+    Category("beauty", 15.0, 0.55, -1.3, 0.10, 0.95, 0.8, 0.6, 1.1, 1.30, ("Serum", "Lipstick", "Shampoo", "Perfume", "Cream")),
+    Category("sports", 45.0, 0.45, -1.7, 0.35, 0.45, 0.4, 1.2, 1.1, 1.60, ("Yoga Mat", "Dumbbell", "Bottle", "Racket", "Ball")),
+    Category("books", 14.0, 0.35, -1.1, 0.20, 0.95, 0.9, 0.5, 1.3, 1.40, ("Novel", "Cookbook", "Atlas", "Comic", "Guide")),
+    Category("pet", 18.0, 0.35, -1.0, 0.05, 0.00, 0.1, 0.4, 1.0, 1.20, ("Dog Food", "Cat Litter", "Leash", "Toy Mouse", "Bed")),
+    Category("baby", 20.0, 0.38, -1.2, 0.05, 0.00, 0.3, 0.8, 1.1, 1.20, ("Diapers", "Bottle Set", "Onesie", "Stroller Fan", "Wipes")),
 )
-CATEGORY_NAMES = tuple(c[0] for c in CATEGORIES)
+CATEGORY_NAMES = tuple(c.name for c in CATEGORIES)
 TIERS = ("value", "mid", "premium")
 BRANDS_PER_CATEGORY = 4
 N_BRANDS = len(CATEGORIES) * (BRANDS_PER_CATEGORY + 1)  # plus the store brand in each category
@@ -65,7 +79,6 @@ CITIES: tuple[tuple[str, str, float, float, float], ...] = (
 DC_SITES = (("Tilburg", "north-brabant", 51.580, 5.020), ("Zwolle", "overijssel", 52.480, 6.120),
             ("Utrecht", "utrecht", 52.040, 5.050), ("Rotterdam", "south-holland", 51.880, 4.400),
             ("Arnhem", "gelderland", 52.010, 5.950))
-ONLINE_ZONE = "national"
 
 
 @dataclass(frozen=True)
@@ -114,8 +127,9 @@ class Products:
         return len(self.sku)
 
 
-def category_params(col: int) -> np.ndarray:
-    return np.array([c[col] for c in CATEGORIES], dtype=float)
+def category_params(trait: str) -> np.ndarray:
+    """One latent trait of every category, indexable by a SKU's category."""
+    return np.array([getattr(c, trait) for c in CATEGORIES], dtype=float)
 
 
 def build_locations(cfg: GeneratorConfig, rng: np.random.Generator) -> Locations:
@@ -181,12 +195,12 @@ def build_products(cfg: GeneratorConfig, cal: Calendar, rng: np.random.Generator
     brand = np.array(["Omni Basics" if o else brand_names[b] for o, b in zip(own_brand, brand_idx)],
                      dtype=object)
     brand[rng.random(n) < 0.03] = None
-    median = category_params(1)[category] * TIER_PRICE[tier]
+    median = category_params("median_price")[category] * TIER_PRICE[tier]
     list_price = np.maximum(np.round(median * rng.lognormal(0, 0.35, n)) - 0.01, 0.99)
-    margin = np.clip(category_params(2)[category] + rng.normal(0, 0.06, n), 0.05, 0.8)
+    margin = np.clip(category_params("margin")[category] + rng.normal(0, 0.06, n), 0.05, 0.8)
     unit_cost = np.round(list_price * (1 - margin), 2)
     unit_cost[rng.random(n) < 0.01] = np.nan
-    nouns = [CATEGORIES[c][10][int(rng.integers(0, 5))] for c in category]
+    nouns = [CATEGORIES[c].nouns[int(rng.integers(0, 5))] for c in category]
     variants = rng.choice(VARIANTS, size=n)
     colors = rng.choice(COLORS, size=n)
     sku = np.array([f"SKU-{i:06d}" for i in range(1, n + 1)], dtype=object)

@@ -42,7 +42,7 @@ class Demand:
 
 def weekly_factors(cal: Calendar, loc: Locations, prod: Products) -> np.ndarray:
     """(D, L, S) weekday multiplier: stores peak on Saturday (by category), online on Sunday."""
-    sat = category_params(9)  # per category
+    sat = category_params("saturday")  # per category
     store = np.empty((len(sat), 7))
     store[:, :5] = STORE_WEEK
     store[:, 5] = sat
@@ -57,7 +57,7 @@ def weekly_factors(cal: Calendar, loc: Locations, prod: Products) -> np.ndarray:
 
 def season_factors(cal: Calendar, prod: Products) -> np.ndarray:
     """(D, S) yearly cycle by category plus the gift run-up to Christmas."""
-    amp, peak, gift = category_params(4), category_params(5), category_params(6)
+    amp, peak, gift = category_params("season_amplitude"), category_params("season_peak"), category_params("giftiness")
     cyc = 1 + amp[None, :] * np.cos(2 * np.pi * (cal.year_phase[:, None] - peak[None, :]))
     ramp = 1 + 1.5 * gift[None, :] * cal.xmas_ramp[:, None]
     return (cyc * ramp)[:, prod.category]
@@ -76,7 +76,7 @@ def expected_demand(cfg: GeneratorConfig, cal: Calendar, loc: Locations, prod: P
                     prices: PriceCalendar) -> tuple[np.ndarray, np.ndarray]:
     stocked = loc.stocked
     is_store = loc.kind[stocked] == "store"
-    online_aff = category_params(8)[prod.category]
+    online_aff = category_params("online_affinity")[prod.category]
     store_share = prod.popularity / prod.popularity.sum()
     online_share = prod.popularity * online_aff
     online_share /= online_share.sum()
@@ -90,7 +90,7 @@ def expected_demand(cfg: GeneratorConfig, cal: Calendar, loc: Locations, prod: P
     t = (np.arange(cal.n) - cal.n / 2) / 365.25
     trend = np.exp(prod.trend[None, :] * t[:, None])  # (D, S)
     listed, ramp = listed_mask(cal, prod)
-    elasticity = category_params(3)[prod.category].astype(np.float32)
+    elasticity = category_params("elasticity")[prod.category].astype(np.float32)
     rel_price = prices.price / prod.list_price.astype(np.float32)[None, None, :]
     price_effect = rel_price ** elasticity[None, None, :]
     promo_lift = 1 + prices.promo * prod.promo_lift[None, :]

@@ -50,7 +50,7 @@ class EventVocab:
 
 
 def query_vocabulary() -> np.ndarray:
-    return np.array([p + noun.lower() for c in CATEGORIES for noun in c[10] for p in QUERY_PREFIX], dtype=object)
+    return np.array([p + noun.lower() for c in CATEGORIES for noun in c.nouns for p in QUERY_PREFIX], dtype=object)
 
 
 def _query_codes(cat: np.ndarray, rng: np.random.Generator) -> np.ndarray:

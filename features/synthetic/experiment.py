@@ -83,7 +83,7 @@ def plan(cfg: GeneratorConfig, persons: Persons, ids: Identities, loc: Locations
     line_no = np.arange(order_unit.size) - np.repeat(np.cumsum(n_lines) - n_lines, n_lines) + 1
     ts = np.repeat(order_ts, n_lines)
     day = ((ts - start_epoch) // 86400).astype(np.int64)
-    online_weight = prod.popularity * category_params(8)[prod.category]
+    online_weight = prod.popularity * category_params("online_affinity")[prod.category]
     pref = persons.category_pref[exposed[order_unit]]
     sku = skus_by_preference(pref, prod.category, online_weight, rng)
     for _ in range(5):  # only SKUs on sale that day

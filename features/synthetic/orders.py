@@ -207,7 +207,7 @@ def _concat(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> dict[str, np.
 def add_returns(cfg: GeneratorConfig, lines: dict[str, np.ndarray], prod: Products, start_epoch: int,
                 end_epoch: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Return lines: own line in the same order, qty < 0, returned = true, refunded at the net price."""
-    mult = category_params(7)[prod.category[lines["sku"]]]
+    mult = category_params("return_multiplier")[prod.category[lines["sku"]]]
     online = lines["channel"] != STORE
     p = cfg.return_rate * mult * np.where(online, 1.6, 0.7)
     organic = ~lines["incremental"]

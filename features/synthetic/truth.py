@@ -67,7 +67,7 @@ def products(w: World) -> pa.Table:
     return pa.table({
         "sku": p.sku, "category": np.array(catalog.CATEGORY_NAMES, dtype=object)[p.category],
         "tier": np.array(catalog.TIERS, dtype=object)[p.tier], "popularity": p.popularity,
-        "trend_per_year": p.trend, "elasticity": catalog.category_params(3)[p.category],
+        "trend_per_year": p.trend, "elasticity": catalog.category_params("elasticity")[p.category],
         "promo_lift": p.promo_lift, "launch_date": pa.array(w.cal.dates[0] + np.minimum(p.launch_day, D - 1)),
         "launched_in_history": p.launch_day > 0,
         "discontinued_date": pa.array(w.cal.dates[0] + np.minimum(p.end_day, D - 1), mask=p.end_day >= D),

@@ -48,7 +48,7 @@ def slug(name: str) -> str:
 
 
 def write_report(result: ExperimentResult, out_dir: Path, stem: str | None = None) -> dict[str, Path]:
-    """Write <stem>.html, <stem>.json, <stem>_comparisons.csv and <stem>_health.csv."""
+    """Write <stem>.html, <stem>.json, <stem>_comparisons.csv, <stem>_health.csv (and <stem>_daily.csv)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = slug(stem or result.name)
@@ -63,5 +63,9 @@ def write_report(result: ExperimentResult, out_dir: Path, stem: str | None = Non
     health_frame(result).to_csv(paths["health_csv"], index=False)
     names = {"all numbers (JSON)": paths["json"].name, "comparisons (CSV)": paths["csv"].name,
              "traffic split (CSV)": paths["health_csv"].name}
+    if result.trajectory:
+        paths["daily_csv"] = out_dir / f"{stem}_daily.csv"
+        pd.DataFrame([p.model_dump() for p in result.trajectory]).to_csv(paths["daily_csv"], index=False)
+        names["day by day (CSV)"] = paths["daily_csv"].name
     paths["html"].write_text(render_html(result, names), encoding="utf-8")
     return paths

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from experiments.demo import EXPERIMENT_ID
@@ -36,3 +37,5 @@ def test_day_by_day_ends_where_the_analysis_does(demo_report: dict) -> None:
     assert (final["n_control"], final["n_variant"]) == (revenue["n_control"], revenue["n_variant"])
     assert final["estimate"] == pytest.approx(revenue["absolute"]["estimate"], rel=1e-9)
     assert (final["lower"], final["upper"]) == pytest.approx((revenue["absolute"]["lower"], revenue["absolute"]["upper"]), rel=1e-9)
+    daily = pd.read_csv(out["files"]["daily_csv"])
+    assert len(daily) == len(points) and daily["estimate"].iloc[-1] == pytest.approx(final["estimate"])

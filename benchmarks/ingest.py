@@ -2,6 +2,7 @@
 
     uv run python benchmarks/ingest.py --size large --bad-row-rate 0.01 --workdir /tmp/omnicast-bench
     uv run --with pandera python benchmarks/ingest.py --size large --workdir /tmp/omnicast-bench --peer pandera
+    uv run python benchmarks/ingest.py --adapters ../shared/data/online_retail_sample.csv ../shared/data/hillstrom.csv
 
 The retailer is generated once into WORKDIR/raw (reused when present, so the two
 commands above measure the same files). Each measured step runs in a fresh child
@@ -27,6 +28,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def main() -> None:
     args = _parse()
+    if args.adapters:
+        print(json.dumps(_child("adapters", args), indent=2))
+        return
     raw = args.workdir / "raw"
     if not (raw / "manifest.json").is_file():
         _child("generate", args)
@@ -49,6 +53,8 @@ def _parse() -> argparse.Namespace:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/omnicast-bench-ingest"))
     parser.add_argument("--peer", choices=["pandera"], default=None)
     parser.add_argument("--table", default="transactions", help="Table the peer validates.")
+    parser.add_argument("--adapters", nargs=2, type=Path, metavar=("ONLINE_RETAIL_CSV", "HILLSTROM_CSV"),
+                        help="Instead: time import + ingest of the two real formats.")
     parser.add_argument("--step", help=argparse.SUPPRESS)
     return parser.parse_args()
 
@@ -57,6 +63,8 @@ def _child(step: str, args: argparse.Namespace) -> dict:
     """Run one step in a fresh interpreter; return its JSON result plus its peak RSS."""
     cmd = [sys.executable, __file__, "--step", step, "--size", args.size, "--seed", str(args.seed),
            "--bad-row-rate", str(args.bad_row_rate), "--workdir", str(args.workdir), "--table", args.table]
+    if args.adapters:
+        cmd += ["--adapters", *map(str, args.adapters)]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -103,6 +111,26 @@ def _step_ingest(args: argparse.Namespace) -> dict:
         "per_table_rows": {n: t.read for n, t in report.tables.items()},
         "per_table_quarantined": {n: t.quarantined for n, t in report.tables.items()},
     }
+
+
+def _step_adapters(args: argparse.Namespace) -> dict:
+    from features.adapters import import_hillstrom, import_online_retail
+    from features.ingest import ingest
+
+    out = {}
+    for name, run, path in (("online_retail", import_online_retail, args.adapters[0]),
+                            ("hillstrom", import_hillstrom, args.adapters[1])):
+        home = args.workdir / f"adapter-{name}"
+        started = time.perf_counter()
+        counts = run(path.resolve(), home / "raw")
+        mapped = time.perf_counter()
+        report = ingest(home / "raw", home / "validated", home / "quarantine").to_dict()
+        done = time.perf_counter()
+        source_rows = report["adapters"][name]["read"]
+        out[name] = {"source_rows": source_rows, "rows_written": counts,
+                     "import_seconds": round(mapped - started, 2), "ingest_seconds": round(done - mapped, 2),
+                     "source_rows_per_second": round(source_rows / (done - started))}
+    return out
 
 
 def _cpu() -> float:

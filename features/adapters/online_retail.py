@@ -131,7 +131,9 @@ def _is_cancellation(p: pd.DataFrame) -> pd.Series:
 
 
 def _location_ids(countries: pd.Series) -> pd.Series:
-    return "web-" + countries.map(lambda c: re.sub(r"[^a-z0-9]+", "-", c.lower()).strip("-"))
+    """"web-<country slug>", computed once per distinct country (a few dozen)."""
+    slugs = {c: "web-" + re.sub(r"[^a-z0-9]+", "-", c.lower()).strip("-") for c in countries.unique()}
+    return countries.map(slugs)
 
 
 def _locations(lines: pd.DataFrame) -> pd.DataFrame:

@@ -61,6 +61,9 @@ def report(
     weights: Annotated[Optional[str], typer.Option(help="Planned split, e.g. 'control=1,treatment=1' (default equal).")] = None,
     alpha: Annotated[float, typer.Option(help="Two-sided error rate.")] = 0.05,
     sequential: Annotated[bool, typer.Option(help="Decide on always-valid p-values (you peeked or will peek).")] = False,
+    sequential_tuning: Annotated[
+        float, typer.Option(help="Total units at which always-valid intervals are tightest (about your planned size).")
+    ] = 5000.0,
     window_days: Annotated[float, typer.Option(help="Outcome window after first exposure (platform data).")] = 14.0,
     identity: Annotated[
         bool, typer.Option(help="Platform data: count every account of a shopper (needs `omnicast features build`).")
@@ -83,6 +86,7 @@ def report(
             segments=segment,
             weights=_weights(weights),
             decide_with="sequential" if sequential else "fixed",
+            sequential_tuning=sequential_tuning,
         )
         if data is not None:
             result = report_csv_experiment(

@@ -32,6 +32,7 @@ def test_report_on_a_csv_writes_html_json_csv(tmp_path: Path) -> None:
         "experiment", "report", "--data", str(data), "--arm", "segment", "--control", "No E-Mail",
         "--metric", "spend", "--metric", "visit", "--ratio", "spv=spend/visit", "--guardrail", "spv",
         "--covariate", "history", "--segment", "channel", "--out", str(out), "--name", "cut",
+        "--sequential", "--sequential-tuning", "9000",
     ])
     assert result.exit_code == 0, result.output
     assert "Mens E-Mail" in result.output
@@ -42,6 +43,7 @@ def test_report_on_a_csv_writes_html_json_csv(tmp_path: Path) -> None:
     report = json.loads((out / "cut.json").read_text())
     assert sum(report["srm"]["observed"].values()) == 9000 - 2
     assert any("2 of 9,000 rows" in w for w in report["warnings"])
+    assert report["config"]["decide_with"] == "sequential" and report["config"]["sequential_tuning"] == 9000
     table = pd.read_csv(out / "cut_comparisons.csv")
     assert set(table["metric"]) == {"spend", "visit", "spv"} and table["segment"].notna().any()
 

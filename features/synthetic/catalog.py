@@ -238,7 +238,7 @@ def _category_mix() -> np.ndarray:
 class PriceCalendar:
     """Price actually charged per day x stocked location x SKU, and the promo flag."""
 
-    price: np.ndarray  # float32 (D, L, S)
+    price: np.ndarray  # float64 (D, L, S), rounded to cents
     promo: np.ndarray  # bool (D, S): national promotions
     zone_index: np.ndarray  # price level per stocked location
 
@@ -277,7 +277,7 @@ def build_prices(cfg: GeneratorConfig, cal: Calendar, loc: Locations, prod: Prod
         depth[:, has] = np.where(newly, off.astype(np.float32), depth[:, has])
     base = prod.list_price.astype(np.float32)[None, :] * level * (1 - depth)  # (D, S)
     price = base[:, None, :] * zone_index.astype(np.float32)[None, :, None]
-    price = np.round(price, 2)
+    price = np.round(price.astype(np.float64), 2)
     return PriceCalendar(price=price, promo=promo, zone_index=zone_index)
 
 

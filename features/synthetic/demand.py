@@ -91,7 +91,7 @@ def expected_demand(cfg: GeneratorConfig, cal: Calendar, loc: Locations, prod: P
     trend = np.exp(prod.trend[None, :] * t[:, None])  # (D, S)
     listed, ramp = listed_mask(cal, prod)
     elasticity = category_params("elasticity")[prod.category].astype(np.float32)
-    rel_price = prices.price / prod.list_price.astype(np.float32)[None, None, :]
+    rel_price = (prices.price / prod.list_price[None, None, :]).astype(np.float32)
     price_effect = rel_price ** elasticity[None, None, :]
     promo_lift = 1 + prices.promo * prod.promo_lift[None, :]
     per_sku_day = (season_factors(cal, prod) * trend * ramp * promo_lift * listed).astype(np.float32)

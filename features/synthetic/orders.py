@@ -87,7 +87,7 @@ def build_lines(cfg: GeneratorConfig, demand: Demand, exp: Experiment, loc: Loca
                              prod.brand_id[sku[first]], prod.tier[sku[first]], promo[first], day[first], rng)
     ref_row = refs_for(persons, ids, person, channel[first], rng)
     order_ts = start_epoch + day[first].astype(np.int64) * 86400 + seconds_of_day(channel[first], rng)
-    unit_price = prices.price[day, li, sku].astype(np.float64)
+    unit_price = prices.price[day, li, sku]
     coupon = rng.random(n) < 0.03
     discount = np.where(coupon, np.round(0.1 * unit_price * qty, 2), 0.0)
     lines = {
@@ -181,7 +181,7 @@ def _experiment_lines(exp: Experiment, demand: Demand, ids: Identities, prices: 
     unit = exp.order_unit
     channel = np.where(ids.system[exp.unit_row[unit]] == SYSTEMS.index("app"), APP, WEB)
     order = first_order + np.unique(unit, return_inverse=True)[1]
-    unit_price = prices.price[exp.day, exp.loc, exp.sku].astype(np.float64)
+    unit_price = prices.price[exp.day, exp.loc, exp.sku]
     lines = {
         "order": order, "line": exp.line_no, "day": exp.day, "loc": exp.loc, "sku": exp.sku,
         "qty": exp.qty, "unit_price": unit_price,

@@ -111,7 +111,7 @@ def prices(w: World) -> Columns:
     ss, ll, dd = np.nonzero(keep)
     return {
         "sku": take(w.prod.sku, ss), "location_id": take(w.stocked_ids, ll), "date": w.epoch_days[dd],
-        "price": w.prices.price[dd, ll, ss].astype(np.float64), "promo": w.prices.promo[dd, ss],
+        "price": w.prices.price[dd, ll, ss], "promo": w.prices.promo[dd, ss],
     }
 
 

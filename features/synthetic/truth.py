@@ -58,7 +58,7 @@ def demand(w: World) -> pa.Table:
         "expected": d.expected[dd, ll, ss].astype(np.float64), "demand": dem.astype(np.int64),
         "sold": sold.astype(np.int64), "incremental": d.extra_sold[dd, ll, ss].astype(np.int64),
         "available": d.available[dd, ll, ss].astype(np.int64), "censored": dem > sold,
-        "price": w.prices.price[dd, ll, ss].astype(np.float64), "promo": w.prices.promo[dd, ss],
+        "price": w.prices.price[dd, ll, ss], "promo": w.prices.promo[dd, ss],
     })
 
 

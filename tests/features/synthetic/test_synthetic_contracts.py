@@ -105,3 +105,9 @@ def test_products_have_valid_gtins_and_json_attributes(clean) -> None:
     cost = rows["unit_cost"].to_numpy(zero_copy_only=False)
     ok = ~pa.compute.is_null(rows["unit_cost"]).to_numpy(zero_copy_only=False)
     assert (cost[ok] < price[ok]).all()
+
+
+def test_money_is_in_cents(clean) -> None:
+    for table, col in (("prices", "price"), ("transactions", "unit_price"), ("transactions", "discount"),
+                       ("products", "list_price"), ("products", "unit_cost"), ("offers", "cost")):
+        assert clean.value(f"SELECT count(*) FROM {table} WHERE {col} <> round({col}, 2)") == 0, f"{table}.{col}"

@@ -54,6 +54,7 @@ def test_rerun_is_idempotent(home) -> None:
         ("missing_column", "missing contract columns ['qty']"),
         ("extra_column", "unexpected columns ['colour']"),
         ("unreadable", "cannot read the file"),
+        ("ragged_csv", "offers.csv: cannot read the file"),
         ("no_raw_dir", "does not exist"),
     ],
 )
@@ -69,6 +70,10 @@ def test_file_errors_are_clear_and_change_nothing(home, breakage: str, message: 
         pd.read_parquet(raw / "events.parquet").assign(colour="red").to_parquet(raw / "events.parquet")
     elif breakage == "unreadable":
         (raw / "inventory.parquet").write_bytes(b"PAR1 this is not parquet")
+    elif breakage == "ragged_csv":
+        (raw / "offers.parquet").unlink()
+        header = ",".join(as_strings()["offers"].columns)
+        (raw / "offers.csv").write_text(f"{header}\nO1,discount,sku\n")
     else:
         raw = raw.parent / "nowhere"
     with pytest.raises(IngestError, match=message.replace("[", r"\[").replace("]", r"\]")):

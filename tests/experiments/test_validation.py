@@ -23,6 +23,13 @@ def test_ab_intervals_cover_the_true_effect(kind: str) -> None:
         assert rate.within(4), rate
 
 
+@pytest.mark.parametrize("kind", ["binary", "continuous"])
+def test_cuped_through_the_engine_covers_and_narrows(kind: str) -> None:
+    (rate,) = validation.cuped_coverage(300, SIZES[kind], kind, lift=0.1, seed=14)
+    assert rate.within(4), rate
+    assert "shrink" in rate.name
+
+
 def test_peeking_inflates_fixed_horizon_but_not_the_always_valid_sequence() -> None:
     fixed, always = validation.peeking(600, 1500, 50, "binary", seed=13)
     assert fixed.rate > 3 * fixed.nominal, fixed  # the problem is real: ~25-30% with 30 looks
@@ -46,6 +53,7 @@ def test_error_rates_large(kind: str) -> None:
     rates = (
         validation.aa_false_positive_rate(20000, SIZES[kind], kind, seed=21)
         + validation.ab_coverage(20000, SIZES[kind], kind, lift=0.1, seed=22)
+        + validation.cuped_coverage(3000, SIZES[kind], kind, lift=0.1, seed=24)
     )
     for rate in rates:
         if "relative" in rate.name:

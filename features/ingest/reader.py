@@ -6,6 +6,7 @@ last table fails the run before the first table is touched.
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,9 +55,9 @@ def read_columns(path: Path) -> tuple[str, ...]:
     try:
         if path.suffix == ".parquet":
             return tuple(pq.read_schema(path).names)
-        with pacsv.open_csv(path, convert_options=_csv_convert_options(None)) as reader:
-            return tuple(reader.schema.names)
-    except (OSError, pa.ArrowException) as exc:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            return tuple(next(csv.reader(handle), []))
+    except (OSError, UnicodeDecodeError, csv.Error, pa.ArrowException) as exc:
         raise IngestError(f"{path}: cannot read the file ({_first_line(exc)})") from None
 
 
@@ -141,9 +142,9 @@ def _read_csv(path: Path) -> pa.Table:
     return pacsv.read_csv(path, convert_options=options)
 
 
-def _csv_convert_options(types: dict[str, pa.DataType] | None) -> pacsv.ConvertOptions:
+def _csv_convert_options(types: dict[str, pa.DataType]) -> pacsv.ConvertOptions:
     return pacsv.ConvertOptions(
-        column_types=types or {},
+        column_types=types,
         strings_can_be_null=True,
         null_values=[""],
         quoted_strings_can_be_null=True,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from features.contracts import OFFER_KINDS
 from features.synthetic.calendar import Calendar
 from features.synthetic.config import GeneratorConfig
 
@@ -301,8 +302,6 @@ class Offers:
 
 def build_offers(cfg: GeneratorConfig, cal: Calendar, prod: Products, segments: tuple[str, ...],
                  exp_start: int, exp_end: int, rng: np.random.Generator) -> Offers:
-    from features.contracts import OFFER_KINDS
-
     D = cal.n
     n = max(20, min(200, cfg.skus // 4))
     # Every kind at least once, then a realistic mix (discounts dominate).

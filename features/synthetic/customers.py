@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from features.contracts import CONSENT_PURPOSES
 from features.synthetic.catalog import CATEGORIES, N_BRANDS, Locations
 from features.synthetic.config import GeneratorConfig
 
@@ -247,12 +248,10 @@ GRANT_PROB = {"marketing": 0.55, "analytics": 0.75, "personalization": 0.62}
 SEGMENT_CONSENT = np.array([1.0, 1.05, 0.85, 0.9, 1.15])
 
 
-def build_consents(cfg: GeneratorConfig, persons: Persons, ids: Identities, first_seen: np.ndarray,
-                   end_epoch: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Decision at sign-up per (ref, purpose) plus later changes of mind (revocations)."""
-    from features.contracts import CONSENT_PURPOSES
-
-    refs, purposes, granted, ts, source = [], [], [], [], []
+def build_consents(persons: Persons, ids: Identities, first_seen: np.ndarray, end_epoch: int,
+                   rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Decision at sign-up per (ref, purpose) plus later changes of mind (mostly revocations)."""
+    parts: list[tuple[np.ndarray, str, np.ndarray, np.ndarray, str]] = []
     for system_name, src in CONSENT_SOURCE.items():
         rows = np.flatnonzero(ids.system == SYSTEMS.index(system_name))
         for purpose in CONSENT_PURPOSES:
@@ -260,22 +259,15 @@ def build_consents(cfg: GeneratorConfig, persons: Persons, ids: Identities, firs
                 continue
             asked = rows[rng.random(rows.size) < 0.92]
             p = 0.95 if system_name == "email" else GRANT_PROB[purpose]
-            p = np.clip(p * SEGMENT_CONSENT[persons.segment[ids.person[asked]]], 0, 1)
-            g = rng.random(asked.size) < p
-            t0 = first_seen[asked]
-            refs.append(ids.ref[asked]); purposes.append(np.full(asked.size, purpose, dtype=object))
-            granted.append(g); ts.append(t0); source.append(np.full(asked.size, src, dtype=object))
-            # A change of mind later (mostly revocations), only if it happens before the end.
-            change = rng.random(asked.size) < np.where(g, 0.10, 0.04)
-            t1 = t0 + (rng.uniform(1, 500, asked.size) * 86400).astype(np.int64)
-            keep = change & (t1 < end_epoch)
-            refs.append(ids.ref[asked][keep]); purposes.append(np.full(keep.sum(), purpose, dtype=object))
-            granted.append(~g[keep]); ts.append(t1[keep])
-            source.append(np.full(keep.sum(), "preference_center", dtype=object))
+            granted = rng.random(asked.size) < np.clip(p * SEGMENT_CONSENT[persons.segment[ids.person[asked]]], 0, 1)
+            parts.append((asked, purpose, granted, first_seen[asked], src))
+            later = first_seen[asked] + (rng.uniform(1, 500, asked.size) * 86400).astype(np.int64)
+            change = (rng.random(asked.size) < np.where(granted, 0.10, 0.04)) & (later < end_epoch)
+            parts.append((asked[change], purpose, ~granted[change], later[change], "preference_center"))
     return {
-        "customer_ref": np.concatenate(refs),
-        "purpose": np.concatenate(purposes),
-        "granted": np.concatenate(granted),
-        "ts": np.concatenate(ts),
-        "source": np.concatenate(source),
+        "customer_ref": np.concatenate([ids.ref[rows] for rows, *_ in parts]),
+        "purpose": np.concatenate([np.full(rows.size, purpose, dtype=object) for rows, purpose, *_ in parts]),
+        "granted": np.concatenate([g for _, _, g, _, _ in parts]),
+        "ts": np.concatenate([t for _, _, _, t, _ in parts]),
+        "source": np.concatenate([np.full(rows.size, src, dtype=object) for rows, *_, src in parts]),
     }

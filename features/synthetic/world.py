@@ -59,7 +59,7 @@ class World:
 
     def _consents(self) -> None:
         self.first_seen = self._first_seen(self.rng["identities"])
-        self.consents = customers.build_consents(self.cfg, self.persons, self.ids, self.first_seen,
+        self.consents = customers.build_consents(self.persons, self.ids, self.first_seen,
                                                  self.end_epoch, self.rng["consents"])
 
     def _first_seen(self, rng: np.random.Generator) -> np.ndarray:

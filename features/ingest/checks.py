@@ -2,8 +2,8 @@
 
 Checks run in this order and the first that fails names the row's reason:
 missing:<col>, type:<col>, not_allowed:<col>, pattern:<col>, range:<col>,
-rule:<name>, unknown_reference:<col>-><table>, duplicate_key. Everything is one
-vectorized query per table; no Python touches a row.
+rule:<name>, unknown_reference:<col>-><table>, duplicate_key. Everything is
+vectorized SQL (a projection and two UPDATEs per table); no Python touches a row.
 
 Conventions (documented in features/ingest/__init__.py):
 - a blank string counts as null (CSV has no other way to say "no value");
@@ -57,7 +57,7 @@ def _non_blank(raw: str, source_type: str) -> str:
 
 def _typed(value: str, col: Column, source_type: str) -> str:
     target = SQL_TYPES[col.kind]
-    if source_type == target:
+    if source_type == target and col.kind != "float":  # a DOUBLE may still hold NaN
         return value
     if col.kind == "string":
         return f"CAST({value} AS VARCHAR)"

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from raw_retail import as_strings, quarantined, run_ingest
+from raw_retail import as_strings, clean_tables, quarantined, run_ingest, write_raw
+
+from features.ingest import ingest
 
 
 @pytest.mark.parametrize(
@@ -136,3 +139,13 @@ def test_offsets_are_converted_to_utc(home) -> None:
     run_ingest(home, tables)
     ts = pd.read_parquet(home["validated"] / "transactions.parquet")["ts"]
     assert list(ts.iloc[:2]) == [pd.Timestamp("2024-01-05T10:00:00Z")] * 2
+
+
+def test_native_nan_in_a_float_column_is_a_type_error(home) -> None:
+    tables = clean_tables()
+    write_raw(home["raw"], tables)
+    products = pa.Table.from_pandas(tables["products"], preserve_index=False)
+    prices = pa.array([float("nan"), 30.0, float("inf")], pa.float64(), from_pandas=False)
+    pq.write_table(products.set_column(4, "list_price", prices), home["raw"] / "products.parquet")
+    report = ingest(home["raw"], home["validated"], home["quarantine"])
+    assert report.tables["products"].reasons == {"type:list_price": 2}

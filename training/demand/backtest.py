@@ -8,7 +8,9 @@ the target, censor flag and past-only columns blanked, so it cannot see what it
 is asked to forecast.
 
 Evaluation leaves out censored (stock-out) periods, where sales understate
-demand; the count of left-out rows is reported.
+demand; the count of left-out rows is reported. Every other test row is scored;
+a series a model could not forecast (born inside the test window) counts as a
+forecast of 0 for every method alike.
 """
 
 from __future__ import annotations
@@ -98,7 +100,13 @@ def run_backtest(
         keep = [*spec.id_cols, spec.time_col, spec.target_col, "_t", *spec.static_cols, *extra]
         keep += [spec.censor_col] if spec.censor_col else []
         fc = fc.drop(columns=[c for c in spec.static_cols if c in fc.columns])
-        joined = fc.merge(test[keep], on=[*spec.id_cols, spec.time_col], how="inner")
+        # every test row is scored: a series the model could not forecast (no history
+        # at the cutoff) counts as a forecast of 0, so all methods share the same rows
+        joined = test[keep].merge(fc, on=[*spec.id_cols, spec.time_col], how="left")
+        joined["unforecast"] = joined["mean"].isna()
+        fill = [c for c in fc.columns if c == "mean" or c.startswith("q")]
+        joined[fill] = joined[fill].fillna(0.0)
+        joined["h"] = (joined["_t"] - cutoff).astype(int)
         joined["fold"] = k
         joined["cutoff"] = cutoff
         parts.append(joined)
@@ -146,9 +154,13 @@ def evaluate(
     if fc.empty:
         raise BacktestError("no uncensored test rows to evaluate")
     summary = {**M.point_metrics(fc["y"], fc["mean"]), **M.quantile_metrics(fc, quantiles)}
+    if "q0.5" in fc:  # WAPE is minimised by the median, RMSE by the mean: report both
+        summary["wape_median"] = M.wape(fc["y"], fc["q0.5"])
     mase = M.mase(fc, [*spec.id_cols, "fold"], mase_scales)
     summary["mase_mean"], summary["mase_median"] = float(mase.mean()), float(mase.median())
     summary["rows"] = float(len(fc))
+    if "unforecast" in fc:
+        summary["rows_without_forecast"] = float(fc["unforecast"].sum())
     summary["censored_rows_left_out"] = float(len(forecasts) - len(fc))
     if truth_col:
         known = fc.loc[fc[truth_col].notna()]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -11,6 +12,7 @@ from rich.table import Table
 
 from omnicast.commands.context import console, get_settings, user_errors
 from omnicast.progress import progress_bars
+from omnicast.settings import Settings
 
 app = typer.Typer(help="Source data: generate, import and validate (ingest).", no_args_is_help=True)
 import_app = typer.Typer(help="Map a public real-world format onto the source contracts.", no_args_is_help=True)
@@ -85,7 +87,9 @@ def import_hillstrom(
     console.print(f"covariates (join on unit_id): {settings.raw_dir / COVARIATES}")
 
 
-def _import_and_ingest(ctx: typer.Context, run, path: Path):
+def _import_and_ingest(
+    ctx: typer.Context, run: Callable[[Path, Path], dict[str, int]], path: Path
+) -> Settings:
     """Map the source into raw/, then validate it, so the user sees one full accounting."""
     from features.ingest import ingest as validate
 

@@ -21,7 +21,8 @@ Mapping (one source line -> at most one transaction line)
   service radius 0 (no pickup).
 - channel "web", fulfilment "ship", discount 0; UnitPrice -> unit_price.
 - InvoiceDate: "2011-10-30 16:17:00" (ISO, as in the sample) or "12/1/2010 8:26"
-  (the original CSV export), UK local time (Europe/London) converted to UTC.
+  (the original CSV export), UK local time (Europe/London) converted to UTC; a
+  time that does not exist or is ambiguous at a clock change is type:InvoiceDate.
 
 Lines that are not sales of merchandise are NOT mapped; they go to
 quarantine/online_retail.parquet with the first applicable reason:

@@ -5,7 +5,8 @@
 
 Each preset runs in a fresh child process (so its peak RSS is its own, read from
 wait4's rusage) and writes into WORKDIR/<size>/raw. Reported: wall time of the
-child (imports included) and of generate() alone, transaction lines, all rows
+child (imports included) and of generate() alone, the child's CPU time (user + sys;
+less sensitive to a shared machine than wall time), transaction lines, all rows
 written (source tables; truth not counted), rows/s, peak RSS. Prints a Markdown
 table for docs/BENCHMARKS.md ("## Synthetic generator") and the JSON.
 """
@@ -51,16 +52,18 @@ def run(size: str, seed: int, bad_row_rate: float, workdir: Path) -> dict:
         "size": size, "wall_seconds": round(wall, 2), "generate_seconds": round(result["seconds"], 2),
         "transaction_lines": result["row_counts"]["transactions"], "rows": rows,
         "rows_per_second": round(rows / result["seconds"]), "peak_rss_mib": round(usage.ru_maxrss / 1024),
+        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
         "row_counts": result["row_counts"],
     }
 
 
 def markdown(results: list[dict]) -> str:
-    lines = ["| preset | transaction lines | rows written | generate() s | child wall s | rows/s | peak RSS MiB |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| preset | transaction lines | rows written | generate() s | child wall s | child CPU s | rows/s "
+             "| peak RSS MiB |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         lines.append(f"| {r['size']} | {r['transaction_lines']:,} | {r['rows']:,} | {r['generate_seconds']:.1f} | "
-                     f"{r['wall_seconds']:.1f} | {r['rows_per_second']:,} | {r['peak_rss_mib']:,} |")
+                     f"{r['wall_seconds']:.1f} | {r['cpu_seconds']:.1f} | {r['rows_per_second']:,} | "
+                     f"{r['peak_rss_mib']:,} |")
     return "\n".join(lines)
 
 

@@ -53,17 +53,17 @@ def _rate(name: str, hits: np.ndarray, nominal: float) -> Rate:
 def draw(rng: np.random.Generator, kind: Kind, shape: tuple[int, ...], lift: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """(outcome, pre-period covariate) like retail data, sharing a latent shopper propensity z.
 
-    binary: converts with probability 0.10 x (1 + lift) (probit on z); continuous:
-    spend with 80% zeros and a log-normal tail, mean 0.2 e^3.5 x (1 + lift). The
-    covariate does not depend on the arm (it was measured before assignment).
+    binary: converts with probability 0.10 x (1 + lift) (probit, loading 0.9 on z);
+    continuous: buys with probability 0.2 (probit on z), spending a log-normal
+    amount, mean 0.2 e^3.5 x (1 + lift). The covariate (z seen with noise) does
+    not depend on the arm: it was measured before assignment.
     """
     z, e, noise = rng.standard_normal(shape), rng.standard_normal(shape), rng.standard_normal(shape)
+    x = z + 0.3 * noise
     if kind == "binary":
-        y = (0.6 * z + 0.8 * e < stats.norm.ppf(0.10 * (1 + lift))).astype(float)
-        return y, z + 0.5 * noise
-    buys = rng.random(shape) < 0.2
-    y = buys * np.exp(3.0 + 0.5 * z + np.sqrt(0.75) * e) * (1 + lift)
-    return y, np.exp(3.0 + 0.5 * z + 0.5 * noise)
+        return (0.9 * z + np.sqrt(0.19) * e < stats.norm.ppf(0.10 * (1 + lift))).astype(float), x
+    buys = 0.9 * z + np.sqrt(0.19) * e < stats.norm.ppf(0.2)
+    return buys * np.exp(3.0 + rng.standard_normal(shape)) * (1 + lift), x
 
 
 def true_mean(kind: Kind) -> float:

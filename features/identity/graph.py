@@ -147,12 +147,16 @@ def _label_people(refs: pd.DataFrame, labels: np.ndarray) -> pd.DataFrame:
             "component": labels,
         }
     )
-    anchor = frame.groupby("component")["customer_ref"].transform("min")
+    # smallest ref per component, via integer positions in sorted order (a string
+    # min would fall back to a Python loop in pandas)
+    ordered = np.sort(frame["customer_ref"].to_numpy().astype(str))
+    position = pd.Series(np.searchsorted(ordered, frame["customer_ref"].to_numpy().astype(str)))
+    anchor = pd.Series(ordered[position.groupby(frame["component"]).transform("min").to_numpy()])
     ids = pd.Series(anchor.unique())
     lookup = dict(zip(ids, ids.map(customer_id_for)))
     frame["customer_id"] = anchor.map(lookup)
     if "first_seen" in refs.columns:
-        frame["first_seen"] = refs["first_seen"].to_numpy()
+        frame["first_seen"] = refs["first_seen"].reset_index(drop=True)
         frame["first_seen"] = frame.groupby("customer_id")["first_seen"].transform("min")
     return frame.drop(columns="component").sort_values("customer_ref").reset_index(drop=True)
 

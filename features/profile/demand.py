@@ -38,14 +38,7 @@ def to_feature_table(panel: pd.DataFrame) -> pd.DataFrame:
     units = next((c for c in UNITS_CANDIDATES if c in panel.columns), None)
     if units is None:
         raise DemandPanelError(f"demand panel has no units column (one of {UNITS_CANDIDATES})")
-    frame = panel.sort_values([*KEYS, "date"]).reset_index(drop=True)
-    frame["event_timestamp"] = (
-        pd.to_datetime(frame["date"]).dt.tz_localize("UTC") + pd.Timedelta(days=1)
-    ).astype("datetime64[us, UTC]")
-    grouped = frame.groupby(list(KEYS), sort=False)[units]
-    for w in (7, 28):
-        frame[f"units_mean_{w}d"] = grouped.rolling(w, min_periods=1).mean().droplevel([0, 1])
-    frame["units_std_28d"] = grouped.rolling(28, min_periods=2).std().droplevel([0, 1]).fillna(0.0)
+    frame = _rolling_units(panel, units)
     keep = [*KEYS, "event_timestamp"] + [
         c for c in frame.columns
         if c not in (*KEYS, "event_timestamp", "date")
@@ -57,6 +50,31 @@ def to_feature_table(panel: pd.DataFrame) -> pd.DataFrame:
     text = out.select_dtypes(include="object").columns
     out[text] = out[text].astype("string")
     return out
+
+
+def _rolling_units(panel: pd.DataFrame, units: str) -> pd.DataFrame:
+    """event_timestamp and rolling unit statistics, as DuckDB window functions.
+
+    The panel has every day of a series' life (zero-filled), so row frames are day frames.
+    """
+    from features.profile.inputs import connect
+
+    con = connect()
+    con.register("panel", panel)
+    frame = con.execute(
+        f"""
+        SELECT *, CAST(CAST(date AS DATE) + 1 AS TIMESTAMPTZ) AS event_timestamp,
+               avg("{units}") OVER (w ROWS BETWEEN 6 PRECEDING AND CURRENT ROW) AS units_mean_7d,
+               avg("{units}") OVER (w ROWS BETWEEN 27 PRECEDING AND CURRENT ROW) AS units_mean_28d,
+               coalesce(stddev_samp("{units}") OVER (w ROWS BETWEEN 27 PRECEDING AND CURRENT ROW), 0.0)
+                   AS units_std_28d
+        FROM panel
+        WINDOW w AS (PARTITION BY {", ".join(KEYS)} ORDER BY date)
+        """
+    ).df()
+    con.close()
+    frame["event_timestamp"] = frame["event_timestamp"].astype("datetime64[us, UTC]")
+    return frame
 
 
 def build_store_sku_daily(settings: Settings) -> int:

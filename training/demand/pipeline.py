@@ -167,7 +167,7 @@ def run_demand_stage(settings: Settings, folds: int = 2) -> dict[str, Any]:
     """Demo stage: panel -> backtest -> train -> register (+champion if none) -> forecast + plot."""
     started = time.perf_counter()
     panel, spec, source, truth_col = retail_inputs(settings)
-    fast = {"n_estimators": 120, "quantile_estimators": 50}
+    fast = {"n_estimators": 80, "quantile_estimators": 30}  # demo budget: well under a minute
     result, backtest_run = backtest_demand(settings, panel, spec, source, folds, truth_col, **fast)
     trained = train_demand(settings, panel.drop(columns=[truth_col] if truth_col else []), spec, source, **fast)
     promoted = None

@@ -46,7 +46,7 @@ class GeneratorConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     seed: int = Field(42, ge=0, description="Root seed of every random stream.")
-    customers: int = Field(2000, ge=20, le=5_000_000, description="Shoppers (persons).")
+    customers: int = Field(3000, ge=20, le=5_000_000, description="Shoppers (persons).")
     stores: int = Field(5, ge=1, le=500, description="Physical stores.")
     skus: int = Field(150, ge=10, le=100_000, description="Products in the catalogue.")
     days: int = Field(548, ge=90, le=3650, description="Days of history.")
@@ -126,7 +126,7 @@ class GeneratorConfig(BaseModel):
 PRESETS: dict[str, dict[str, Any]] = {
     "tiny": dict(customers=400, stores=3, skus=40, days=240, start_date=date(2024, 5, 5),
                  store_daily_units=25.0, pickup_points=1),
-    "demo": dict(customers=2000, stores=5, skus=150, days=548, start_date=date(2023, 7, 2),
+    "demo": dict(customers=3000, stores=5, skus=150, days=548, start_date=date(2023, 7, 2),
                  store_daily_units=55.0),
     "small": dict(customers=10_000, stores=8, skus=300, days=730, start_date=date(2023, 1, 1),
                   store_daily_units=45.0, pickup_points=5),

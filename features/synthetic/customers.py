@@ -248,26 +248,60 @@ GRANT_PROB = {"marketing": 0.55, "analytics": 0.75, "personalization": 0.62}
 SEGMENT_CONSENT = np.array([1.0, 1.05, 0.85, 0.9, 1.15])
 
 
-def build_consents(persons: Persons, ids: Identities, first_seen: np.ndarray, end_epoch: int,
-                   rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Decision at sign-up per (ref, purpose) plus later changes of mind (mostly revocations)."""
-    parts: list[tuple[np.ndarray, str, np.ndarray, np.ndarray, str]] = []
-    for system_name, src in CONSENT_SOURCE.items():
+@dataclass(frozen=True)
+class ConsentPlan:
+    """Consent decisions per (ref row, purpose), drawn before anyone acts; times come later."""
+
+    row: np.ndarray  # identity row
+    purpose: np.ndarray  # index into CONSENT_PURPOSES
+    granted: np.ndarray  # decision at sign-up
+    changes: np.ndarray  # a later change of mind (flips the decision)
+    change_after_days: np.ndarray  # when, after sign-up
+
+    def marketing_allowed(self, n_refs: int) -> np.ndarray:
+        """Per identity row: marketing granted at sign-up and never changed (safe to target any time)."""
+        ok = np.zeros(n_refs, dtype=bool)
+        m = (self.purpose == CONSENT_PURPOSES.index("marketing")) & self.granted & ~self.changes
+        ok[self.row[m]] = True
+        return ok
+
+
+def plan_consents(persons: Persons, ids: Identities, rng: np.random.Generator) -> ConsentPlan:
+    """Who is asked what, what they answer, and whether they change their mind later."""
+    parts: list[tuple[np.ndarray, int, np.ndarray]] = []
+    for system_name in CONSENT_SOURCE:
         rows = np.flatnonzero(ids.system == SYSTEMS.index(system_name))
-        for purpose in CONSENT_PURPOSES:
+        for k, purpose in enumerate(CONSENT_PURPOSES):
             if system_name == "email" and purpose != "marketing":
                 continue
             asked = rows[rng.random(rows.size) < 0.92]
             p = 0.95 if system_name == "email" else GRANT_PROB[purpose]
             granted = rng.random(asked.size) < np.clip(p * SEGMENT_CONSENT[persons.segment[ids.person[asked]]], 0, 1)
-            parts.append((asked, purpose, granted, first_seen[asked], src))
-            later = first_seen[asked] + (rng.uniform(1, 500, asked.size) * 86400).astype(np.int64)
-            change = (rng.random(asked.size) < np.where(granted, 0.10, 0.04)) & (later < end_epoch)
-            parts.append((asked[change], purpose, ~granted[change], later[change], "preference_center"))
+            parts.append((asked, k, granted))
+    row = np.concatenate([r for r, _, _ in parts])
+    granted = np.concatenate([g for _, _, g in parts])
+    return ConsentPlan(
+        row=row, purpose=np.concatenate([np.full(r.size, k) for r, k, _ in parts]), granted=granted,
+        changes=rng.random(row.size) < np.where(granted, 0.10, 0.04),
+        change_after_days=rng.uniform(1, 500, row.size),
+    )
+
+
+def build_consents(plan: ConsentPlan, ids: Identities, first_seen: np.ndarray,
+                   end_epoch: int) -> dict[str, np.ndarray]:
+    """The consent log: the decision at sign-up, then any change of mind before the end of history."""
+    t0 = first_seen[plan.row]
+    t1 = t0 + (plan.change_after_days * 86400).astype(np.int64)
+    later = plan.changes & (t1 < end_epoch)
+    sources = np.array([*CONSENT_SOURCE.values(), "preference_center"], dtype=object)
+    source_of_system = np.full(len(SYSTEMS), -1)
+    source_of_system[[SYSTEMS.index(s) for s in CONSENT_SOURCE]] = np.arange(len(CONSENT_SOURCE))
+    src = source_of_system[ids.system[plan.row]]
+    purposes = np.array(CONSENT_PURPOSES, dtype=object)
     return {
-        "customer_ref": np.concatenate([ids.ref[rows] for rows, *_ in parts]),
-        "purpose": np.concatenate([np.full(rows.size, purpose, dtype=object) for rows, purpose, *_ in parts]),
-        "granted": np.concatenate([g for _, _, g, _, _ in parts]),
-        "ts": np.concatenate([t for _, _, _, t, _ in parts]),
-        "source": np.concatenate([np.full(rows.size, src, dtype=object) for rows, *_, src in parts]),
+        "customer_ref": np.concatenate([ids.ref[plan.row], ids.ref[plan.row[later]]]),
+        "purpose": np.concatenate([purposes[plan.purpose], purposes[plan.purpose[later]]]),
+        "granted": np.concatenate([plan.granted, ~plan.granted[later]]),
+        "ts": np.concatenate([t0, t1[later]]),
+        "source": np.concatenate([sources[src], np.full(int(later.sum()), sources[-1], dtype=object)]),
     }

@@ -1,9 +1,10 @@
 """The offer-policy experiment: who was exposed, to what, and the purchases it caused.
 
-Units are shoppers' online refs (web, else app). Assignment is a sha256 hash of
-experiment id and unit, 50/50. Treated units receive their segment's best offer;
-with probability equal to the true uplift (catalog.OFFER_UPLIFT) they place one
-extra online order after exposure. Those incremental orders are planned before
+Units are shoppers' online refs (web, else app) whose marketing consent was
+granted and never withdrawn (an offer campaign may only target those).
+Assignment is a sha256 hash of experiment id and unit, 50/50. Treated units
+receive their segment's best offer; with probability equal to the true uplift
+(catalog.OFFER_UPLIFT) they place one extra online order after exposure. Those incremental orders are planned before
 the stock simulation so they consume DC stock like any other order, and are
 tagged so the exact effect can be computed afterwards (see `effect`).
 """
@@ -22,7 +23,7 @@ from features.synthetic.sampling import skus_by_preference
 
 EXPERIMENT_ID = "offer-policy-v1"
 VARIANTS = ("control", "treatment")
-EXPOSURE_RATE = 0.85  # share of eligible units who visit during the window
+EXPOSURE_RATE = 0.95  # share of eligible units reached by the campaign in the window
 
 
 def assign_variant(experiment_id: str, units: np.ndarray) -> np.ndarray:
@@ -58,14 +59,17 @@ class Experiment:
         return extra
 
 
-def plan(cfg: GeneratorConfig, persons: Persons, ids: Identities, loc: Locations, prod: Products,
-         start_epoch: int, rng: np.random.Generator) -> Experiment:
+def plan(cfg: GeneratorConfig, persons: Persons, ids: Identities, marketing_ok: np.ndarray, loc: Locations,
+         prod: Products, start_epoch: int, rng: np.random.Generator) -> Experiment:
+    """Exposures and incremental orders; only units whose marketing consent stands are targeted."""
     D = cfg.days
     end_day = D - cfg.experiment_end_offset
     start_day = end_day - cfg.experiment_days
     web, app = ids.ref_of["web"], ids.ref_of["app"]
     unit_row_all = np.where(web >= 0, web, app)
-    eligible = np.flatnonzero((unit_row_all >= 0) & (persons.start_day < start_day))
+    has_unit = unit_row_all >= 0
+    consented = has_unit & marketing_ok[np.maximum(unit_row_all, 0)]
+    eligible = np.flatnonzero(consented & (persons.start_day < start_day))
     exposed = eligible[rng.random(eligible.size) < EXPOSURE_RATE]
     unit_row = unit_row_all[exposed]
     variant = assign_variant(EXPERIMENT_ID, ids.ref[unit_row])

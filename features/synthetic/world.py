@@ -35,8 +35,9 @@ class World:
         cfg, r = self.cfg, self.rng
         self.persons = customers.build_persons(cfg, self.loc, cfg.days, r["customers"])
         self.ids = customers.build_identities(cfg, self.persons, self.loc, self.start_epoch, r["identities"])
-        self.exp = experiment.plan(cfg, self.persons, self.ids, self.loc, self.prod, self.start_epoch,
-                                   r["experiment"])
+        self.consent_plan = customers.plan_consents(self.persons, self.ids, r["consents"])
+        self.exp = experiment.plan(cfg, self.persons, self.ids, self.consent_plan.marketing_allowed(self.ids.n),
+                                   self.loc, self.prod, self.start_epoch, r["experiment"])
         self.offers = catalog.build_offers(cfg, self.cal, self.prod, customers.SEGMENTS,
                                            self.exp.start_day, self.exp.end_day, r["offers"])
 
@@ -59,8 +60,7 @@ class World:
 
     def _consents(self) -> None:
         self.first_seen = self._first_seen(self.rng["identities"])
-        self.consents = customers.build_consents(self.persons, self.ids, self.first_seen,
-                                                 self.end_epoch, self.rng["consents"])
+        self.consents = customers.build_consents(self.consent_plan, self.ids, self.first_seen, self.end_epoch)
 
     def _first_seen(self, rng: np.random.Generator) -> np.ndarray:
         """A ref is first seen no later than its first order, event or experiment exposure."""

@@ -221,3 +221,14 @@ def test_shoppers_have_favourite_brands(retailer) -> None:
         for i, j in zip(idx, rng.permutation(len(idx))):
             shuffled[i] = (people[j], rows[i][1], rows[i][2])
     assert observed > 1.15 * _brand_concentration(shuffled)  # 1.20-1.25 on seeds 1, 2, 3, 7
+
+
+def test_campaign_targets_only_shoppers_with_marketing_consent(clean) -> None:
+    exposed = clean.value("SELECT count(*) FROM exposures")
+    consenting = clean.value("""
+        SELECT count(*) FROM exposures x WHERE EXISTS (
+            SELECT 1 FROM consents c WHERE c.customer_ref = x.unit_id AND c.purpose = 'marketing'
+              AND c.granted AND c.ts <= x.ts)
+          AND NOT EXISTS (SELECT 1 FROM consents c WHERE c.customer_ref = x.unit_id
+              AND c.purpose = 'marketing' AND NOT c.granted)""")
+    assert exposed > 50 and consenting == exposed

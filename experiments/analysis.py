@@ -23,6 +23,7 @@ from experiments.stats.power import detectable_effect
 from experiments.stats.srm import SRM_THRESHOLD, srm_test
 from experiments.stats.welch import welch_diff
 from omnicast.errors import OmnicastError
+from omnicast.progress import track
 
 MIN_SEGMENT_UNITS = 100  # per arm; smaller cells are listed as skipped, not analysed
 
@@ -389,7 +390,7 @@ def analyze(
     warnings.extend(_thin_tail_warnings(metrics, by_arm))
     results: list[MetricResult] = []
     skipped: list[str] = []
-    for spec in metrics:
+    for spec in track(metrics, "analysing metrics"):
         comps = [compare(spec, by_arm[control], by_arm[v], v, config) for v in arms[1:]]
         results.append(MetricResult(spec=spec, comparisons=comps, segments=_segment_comparisons(spec, units, arm, arms, config, skipped)))
     decision = [c for r in results if not r.spec.guardrail for c in r.comparisons]

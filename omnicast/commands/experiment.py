@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from omnicast.commands.context import console, get_settings, user_errors
+from omnicast.progress import progress_bars
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -77,7 +78,7 @@ def report(
 
     settings = get_settings(ctx)
     out_dir = out or settings.reports_dir / "experiments"
-    with user_errors():
+    with user_errors(), progress_bars():
         if (data is None) == (experiment_id is None):
             raise ExperimentDataError("give exactly one of --data (a per-unit CSV) or --experiment (platform data)")
         config = AnalysisConfig.build(

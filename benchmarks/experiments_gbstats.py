@@ -129,8 +129,6 @@ def write_reference(out: Path) -> None:
 def omnicast_figures(case: str) -> dict:
     """Omnicast's numbers for one reference case, in gbstats' shape."""
     sys.path.insert(0, str(ROOT))
-    import pandas as pd
-
     from experiments.analysis import AnalysisConfig, compare
     from experiments.metrics import MetricSpec
 
@@ -154,7 +152,6 @@ def omnicast_figures(case: str) -> dict:
         "chance_to_win": c.chance_to_win,
         "risk": [c.loss_if_keep, c.loss_if_ship],
     }
-    del pd
     return out
 
 

@@ -133,53 +133,81 @@ def _fresh_ids(name: str, sub: pa.Table, start: int) -> pa.Table:
     return _set(sub, "customer_ref", pc.binary_join_element_wise(sub["source_system"], sid, ":"))
 
 
+@dataclass
+class _Batch:
+    """Rows of one fault type: source rows in the clean table and their corrupted version."""
+
+    src: np.ndarray
+    rows: pa.Table
+    fault: str
+    columns: list[str]
+    details: list[str]
+
+
 def inject(name: str, table: pa.Table, rate: float, rng: np.random.Generator, log: FaultLog) -> pa.Table:
     """Give about `rate` of the rows one fault each; returns the faulted table and logs each fault."""
     plan = PLAN.get(name)
-    n = table.num_rows
-    k = int(round(rate * n))
-    if not plan or k == 0 or n < 2:
+    k = int(round(rate * table.num_rows))
+    if not plan or k == 0 or table.num_rows < 2:
         return table
-    types = list(plan)
+    in_place, inserted = _corrupt_batches(name, table, k, rng)
+    table = _apply_in_place(table, in_place)
+    table, final = _insert_after_source(table, inserted)
+    n = len(final) - sum(b.src.size for b in inserted)
+    offsets = np.cumsum([n] + [b.src.size for b in inserted])
+    placed = [(final[b.src], b) for b in in_place]
+    placed += [(final[start + np.arange(b.src.size)], b) for start, b in zip(offsets, inserted)]
+    key = list(CONTRACTS[name].key)
+    for rows, b in placed:
+        keys = table.select(key).take(pa.array(rows)).to_pylist()
+        log.rows += [{"table": name, "row": int(r), "fault": b.fault, "column": c, "detail": str(d),
+                      "key": json.dumps(kv, sort_keys=True)} for r, c, d, kv in zip(rows, b.columns, b.details, keys)]
+    return table
+
+
+def _corrupt_batches(name: str, table: pa.Table, k: int,
+                     rng: np.random.Generator) -> tuple[list[_Batch], list[_Batch]]:
+    """Split k faults evenly over the table's fault types; pick distinct eligible rows and corrupt copies."""
+    types = list(PLAN[name])
     counts = np.bincount(rng.permutation(np.arange(k) % len(types)), minlength=len(types))
-    used = np.zeros(n, dtype=bool)
-    in_place: list[tuple[np.ndarray, pa.Table, str, list[str], list[str]]] = []
-    inserts: list[tuple[np.ndarray, pa.Table, str, list[str], list[str]]] = []
+    used = np.zeros(table.num_rows, dtype=bool)
+    in_place: list[_Batch] = []
+    inserted: list[_Batch] = []
     for fault, count in zip(types, counts):
-        if count == 0:
-            continue
         pool = np.flatnonzero(_eligible(name, table, fault) & ~used)
         src = np.sort(rng.choice(pool, size=min(int(count), pool.size), replace=False))
+        if src.size == 0:
+            continue
         used[src] = True
-        sub = table.take(pa.array(src))
+        rows = table.take(pa.array(src))
         insert = fault == DUPLICATE_ID or name in INSERTED
         if insert and fault != DUPLICATE_ID:
-            sub = _fresh_ids(name, sub, start=sum(len(x[0]) for x in inserts))
-        sub, cols, details = _corrupt(name, fault, sub, rng)
-        (inserts if insert else in_place).append((src, sub, fault, cols, details))
-    for src, sub, *_ in in_place:
-        for col in sub.schema.names:
-            if not sub[col].equals(table[col].take(pa.array(src))):
-                mask = np.zeros(n, dtype=bool)
-                mask[src] = True
-                table = _set(table, col, pc.replace_with_mask(table[col].combine_chunks(), pa.array(mask),
-                                                              sub[col].combine_chunks()))
-    # Inserted rows go right after their source row; compute everyone's final position.
-    ins_src = np.concatenate([x[0] for x in inserts]) if inserts else np.zeros(0, np.int64)
-    position = np.concatenate([np.arange(n, dtype=float), ins_src + 0.5])
-    order = np.argsort(position, kind="stable")
+            rows = _fresh_ids(name, rows, start=sum(b.src.size for b in inserted))
+        rows, cols, details = _corrupt(name, fault, rows, rng)
+        (inserted if insert else in_place).append(_Batch(src, rows, fault, cols, details))
+    return in_place, inserted
+
+
+def _apply_in_place(table: pa.Table, batches: list[_Batch]) -> pa.Table:
+    """Overwrite the corrupted columns at the source rows."""
+    for b in batches:
+        mask = np.zeros(table.num_rows, dtype=bool)
+        mask[b.src] = True
+        for col in b.rows.schema.names:
+            if not b.rows[col].equals(table[col].take(pa.array(b.src))):
+                values = pc.replace_with_mask(table[col].combine_chunks(), pa.array(mask), b.rows[col].combine_chunks())
+                table = _set(table, col, values)
+    return table
+
+
+def _insert_after_source(table: pa.Table, batches: list[_Batch]) -> tuple[pa.Table, np.ndarray]:
+    """Insert each batch's rows right after its source row; returns the table and every row's final index
+    (original rows first, then the inserted ones in batch order)."""
+    n = table.num_rows
+    src = np.concatenate([b.src for b in batches]) if batches else np.zeros(0, np.int64)
+    order = np.argsort(np.concatenate([np.arange(n, dtype=float), src + 0.5]), kind="stable")
     final = np.empty(order.size, dtype=np.int64)
     final[order] = np.arange(order.size)
-    if inserts:
-        table = pa.concat_tables([table, *[x[1] for x in inserts]]).take(pa.array(order))
-    entries = [(final[src], fault, cols, details) for src, _, fault, cols, details in in_place]
-    offset = n
-    for src, sub, fault, cols, details in inserts:
-        entries.append((final[offset + np.arange(len(src))], fault, cols, details))
-        offset += len(src)
-    key = list(CONTRACTS[name].key)
-    for rows, fault, cols, details in entries:
-        keys = table.select(key).take(pa.array(rows)).to_pylist()
-        log.rows += [{"table": name, "row": int(r), "fault": fault, "column": c, "detail": str(d),
-                      "key": json.dumps(kv, sort_keys=True)} for r, c, d, kv in zip(rows, cols, details, keys)]
-    return table
+    if batches:
+        table = pa.concat_tables([table, *[b.rows for b in batches]]).take(pa.array(order))
+    return table, final

@@ -28,9 +28,9 @@ EV_STORE, EV_WEB, EV_APP = 0, 1, 2  # contracts.EVENT_CHANNELS
 DEVICE_TYPES = ("mobile", "desktop", "kiosk")
 OS_NAMES = ("android", "ios", "windows", "macos", "linux")
 SOURCES = ("organic", "paid_search", "email", "social", "direct", "push", "in_store")
-WEB_SOURCES = np.array([0, 1, 2, 3, 4])
-APP_SOURCES = np.array([5, 4, 2])
-EMAIL, PUSH, IN_STORE = 2, 5, 6
+WEB_SOURCES = np.array([SOURCES.index(s) for s in ("organic", "paid_search", "email", "social", "direct")])
+APP_SOURCES = np.array([SOURCES.index(s) for s in ("push", "direct", "email")])
+EMAIL, PUSH, IN_STORE = (SOURCES.index(s) for s in ("email", "push", "in_store"))
 QUERY_PREFIX = ("", "", "", "best ", "cheap ", "gift ", "new ")
 N_NOUNS = 5
 
@@ -80,17 +80,19 @@ class _Devices:
 
 def _profiles(persons: Persons, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Stable per-person clients: phone OS for the app, the web device type and its OS."""
-    phone_os = np.where(rng.random(persons.n) < 0.55, 0, 1)  # android / ios
+    android, ios, windows, macos = (OS_NAMES.index(o) for o in ("android", "ios", "windows", "macos"))
+    phone_os = np.where(rng.random(persons.n) < 0.55, android, ios)
     desktop = rng.random(persons.n) < 0.5
-    web_type = np.where(desktop, 1, 0)
-    web_os = np.where(desktop, np.where(rng.random(persons.n) < 0.7, 2, 3), phone_os)
+    web_type = np.where(desktop, DEVICE_TYPES.index("desktop"), DEVICE_TYPES.index("mobile"))
+    web_os = np.where(desktop, np.where(rng.random(persons.n) < 0.7, windows, macos), phone_os)
     return {"phone_os": phone_os, "web_type": web_type, "web_os": web_os}
 
 
 def _client(channel: np.ndarray, person: np.ndarray, prof: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     safe = np.maximum(person, 0)
     app = channel == EV_APP
-    return np.where(app, 0, prof["web_type"][safe]), np.where(app, prof["phone_os"][safe], prof["web_os"][safe])
+    mobile = DEVICE_TYPES.index("mobile")
+    return np.where(app, mobile, prof["web_type"][safe]), np.where(app, prof["phone_os"][safe], prof["web_os"][safe])
 
 
 def _frame(ts, ref_row, device, channel, etype, sku, query, device_type, os_, source) -> dict[str, np.ndarray]:

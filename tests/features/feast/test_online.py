@@ -89,3 +89,19 @@ def test_consent_is_one_lookup(sqlite_home: tuple) -> None:
     assert not may_personalize(store, "cus_unknown")
     with pytest.raises(ConsentError, match="unknown consent purpose"):
         checker.may(ids["web:a1"], "telepathy")
+
+
+def test_cli_get_prints_a_shoppers_online_features(sqlite_home: tuple) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from omnicast.cli import app
+
+    settings, _, ids = sqlite_home
+    result = CliRunner().invoke(app, ["--home", str(settings.home), "features", "get", "pos:p1"])
+    assert result.exit_code == 0, result.output
+    row = json.loads(result.output)
+    assert row["customer_id"] == ids["web:a1"] and row["monetary_365d"] == 65.0
+    result = CliRunner().invoke(app, ["--home", str(settings.home), "features", "materialize"])
+    assert result.exit_code == 0 and "customer_profile" in result.output

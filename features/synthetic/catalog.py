@@ -294,14 +294,9 @@ OFFER_UPLIFT = np.array([
 ])
 
 
-@dataclass(frozen=True)
-class Offers:
-    columns: dict[str, np.ndarray]
-    experiment_offer: dict[str, str]  # segment -> offer_id used by the treatment policy
-
-
 def build_offers(cfg: GeneratorConfig, cal: Calendar, prod: Products, segments: tuple[str, ...],
-                 exp_start: int, exp_end: int, rng: np.random.Generator) -> Offers:
+                 rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """The offer catalogue next-best-offer chooses from (start/end as day indices)."""
     D = cal.n
     n = max(20, min(200, cfg.skus // 4))
     # Every kind at least once, then a realistic mix (discounts dominate).
@@ -329,22 +324,8 @@ def build_offers(cfg: GeneratorConfig, cal: Calendar, prod: Products, segments: 
     channels = channel_sets[rng.choice(len(channel_sets), size=n, p=[0.4, 0.3, 0.1, 0.1, 0.1])]
     elig_options = np.array([None, "loyalty_members", *segments], dtype=object)
     eligibility = elig_options[rng.choice(len(elig_options), size=n)]
-    ids = [f"OF-{i:04d}" for i in range(1, n + 1)]
-    # The experiment's treatment policy: per segment, the offer kind with the best uplift.
-    best = OFFER_UPLIFT.argmax(axis=1)
-    exp_ids = [f"OF-EXP-{s}" for s in segments]
-    exp_value = {0: 0.15, 1: 0.5, 2: 4.95, 3: 300.0, 4: 0.0}  # by kind
-    exp_cost = {0: 0.15 * 30.0, 1: 0.5 * 12.0, 2: 4.95, 3: 3.0, 4: 0.05}  # per redemption
-    cols = {
-        "offer_id": np.array(ids + exp_ids, dtype=object),
-        "kind": np.array([OFFER_KINDS[k] for k in kind] + [OFFER_KINDS[k] for k in best], dtype=object),
-        "scope": np.concatenate([scope_names, np.full(len(segments), "all", dtype=object)]),
-        "scope_value": np.concatenate([scope_value, np.full(len(segments), None, dtype=object)]),
-        "value": np.concatenate([value, [exp_value[int(k)] for k in best]]),
-        "cost": np.concatenate([cost, [exp_cost[int(k)] for k in best]]),
-        "start": np.concatenate([start, np.full(len(segments), exp_start)]),
-        "end": np.concatenate([end, np.full(len(segments), exp_end)]),
-        "channels": np.concatenate([channels, np.full(len(segments), "web,app", dtype=object)]),
-        "eligibility": np.concatenate([eligibility, np.array(segments, dtype=object)]),
+    return {
+        "offer_id": np.array([f"OF-{i:04d}" for i in range(1, n + 1)], dtype=object),
+        "kind": np.array(OFFER_KINDS, dtype=object)[kind], "scope": scope_names, "scope_value": scope_value,
+        "value": value, "cost": cost, "start": start, "end": end, "channels": channels, "eligibility": eligibility,
     }
-    return Offers(columns=cols, experiment_offer=dict(zip(segments, exp_ids)))

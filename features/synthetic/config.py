@@ -77,6 +77,7 @@ class GeneratorConfig(BaseModel):
     experiment_days: int = Field(28, ge=7, le=120, description="Length of the offer experiment.")
     experiment_end_offset: int = Field(14, ge=0, le=365, description="Days from experiment end to end.")
     experiment_uplift_scale: float = Field(1.0, ge=0.0, le=5.0, description="Scales true offer uplift.")
+    explore_days: int = Field(28, ge=0, le=120, description="Offer-kind exploration window (0: none).")
 
     @model_validator(mode="after")
     def _experiment_fits(self) -> GeneratorConfig:

@@ -133,7 +133,7 @@ def _purchase_funnels(lines, devices: _Devices, prod, prof, rng) -> dict[str, np
     o_dtype, o_os = _client(o_chan, o_person, prof)
     o_source = np.where(o_chan == EV_APP, APP_SOURCES[rng.integers(0, 3, n_orders)],
                         WEB_SOURCES[rng.integers(0, 5, n_orders)])
-    o_source = np.where(lines["incremental"][first], np.where(o_chan == EV_APP, PUSH, EMAIL), o_source)
+    o_source = np.where(lines["campaign"][first] >= 0, np.where(o_chan == EV_APP, PUSH, EMAIL), o_source)
     checkout = o_ts - rng.integers(30, 240, n_orders)
     # Per line: view -> add_to_cart -> checkout_start (shared by the order) -> purchase.
     n = pick.size

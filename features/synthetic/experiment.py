@@ -1,12 +1,19 @@
-"""The offer-policy experiment: who was exposed, to what, and the purchases it caused.
+"""Offer experiments: who was exposed, to which offer, and the purchases it caused.
 
-Units are shoppers' online refs (web, else app) whose marketing consent was
-granted and never withdrawn (an offer campaign may only target those).
-Assignment is a sha256 hash of experiment id and unit, 50/50. Treated units
-receive their segment's best offer; with probability equal to the true uplift
-(catalog.OFFER_UPLIFT) they place one extra online order after exposure. Those incremental orders are planned before
-the stock simulation so they consume DC stock like any other order, and are
-tagged so the exact effect can be computed afterwards (see `effect`).
+Two experiments run on shoppers' online refs (web, else app) whose marketing
+consent was granted and never withdrawn (a campaign may only target those):
+
+- "offer-policy-v1" (near the end of history): control vs treatment, where
+  treatment sends each segment its best offer kind. The A/B engine recovers it.
+- "offer-explore-v1" (an earlier window, when history has room): control vs one
+  randomly assigned offer kind per unit, so that the uplift of every segment x
+  offer kind (catalog.OFFER_UPLIFT, the offer-response truth) can be learned.
+
+Assignment is sha256(experiment id:unit) modulo the number of variants. A unit
+sent an offer of kind k places, with probability OFFER_UPLIFT[segment, k], one
+extra online order between exposure and the window's end. Those incremental
+orders are planned before the stock simulation (they consume DC stock like any
+order) and tagged, so the exact effect in the sample is known (see `effect`).
 """
 
 from __future__ import annotations
@@ -16,34 +23,65 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from features.contracts import OFFER_KINDS
 from features.synthetic.catalog import OFFER_UPLIFT, Locations, Products, category_params
 from features.synthetic.config import GeneratorConfig
-from features.synthetic.customers import Identities, Persons
+from features.synthetic.customers import SEGMENTS, Identities, Persons
 from features.synthetic.sampling import skus_by_preference
 
 EXPERIMENT_ID = "offer-policy-v1"
-VARIANTS = ("control", "treatment")
+EXPLORE_ID = "offer-explore-v1"
 EXPOSURE_RATE = 0.95  # share of eligible units reached by the campaign in the window
+GAP_DAYS = 14  # between the exploration window and the policy test
+WARM_UP_DAYS = 28  # history needed before the exploration window
+BEST_KIND = OFFER_UPLIFT.argmax(axis=1)  # the policy's offer kind per segment
+OFFER_VALUE = {0: 0.15, 1: 0.5, 2: 4.95, 3: 300.0, 4: 0.0}  # campaign offers, by kind
+OFFER_COST = {0: 4.5, 1: 6.0, 2: 4.95, 3: 3.0, 4: 0.05}  # expected cost per redemption
 
 
-def assign_variant(experiment_id: str, units: np.ndarray) -> np.ndarray:
-    """Deterministic 50/50 split: first 8 hex digits of sha256(experiment:unit), parity."""
+@dataclass(frozen=True)
+class Design:
+    experiment_id: str
+    variants: tuple[str, ...]  # the first is control
+    start_day: int
+    end_day: int  # exclusive
+
+    def offer_kind(self, segment: np.ndarray, variant: np.ndarray) -> np.ndarray:
+        """Offer kind each unit is sent (-1: nothing, control)."""
+        if self.experiment_id == EXPERIMENT_ID:
+            return np.where(variant == 1, BEST_KIND[segment], -1)
+        return variant - 1  # exploration: variant k sends OFFER_KINDS[k - 1]
+
+
+def designs(cfg: GeneratorConfig) -> list[Design]:
+    """The policy test always; the exploration window only if history has room for it."""
+    end = cfg.days - cfg.experiment_end_offset
+    start = end - cfg.experiment_days
+    out = [Design(EXPERIMENT_ID, ("control", "treatment"), start, end)]
+    explore_end = start - GAP_DAYS
+    if cfg.explore_days and explore_end - cfg.explore_days >= WARM_UP_DAYS:
+        out.append(Design(EXPLORE_ID, ("control", *OFFER_KINDS), explore_end - cfg.explore_days, explore_end))
+    return out
+
+
+def assign_variant(experiment_id: str, units: np.ndarray, n_variants: int) -> np.ndarray:
+    """Deterministic, even split: first 8 hex digits of sha256(experiment:unit) modulo n."""
     return np.array(
-        [int(hashlib.sha256(f"{experiment_id}:{u}".encode()).hexdigest()[:8], 16) % 2 for u in units],
+        [int(hashlib.sha256(f"{experiment_id}:{u}".encode()).hexdigest()[:8], 16) % n_variants for u in units],
         dtype=np.int64,
     )
 
 
 @dataclass(frozen=True)
 class Experiment:
-    start_day: int
-    end_day: int  # exclusive
+    design: Design
     unit_row: np.ndarray  # identity row of each exposed unit
     unit_person: np.ndarray
-    variant: np.ndarray  # 0 control, 1 treatment
+    variant: np.ndarray  # index into design.variants
+    kind: np.ndarray  # offer kind sent (-1 control)
     exposure_ts: np.ndarray  # epoch seconds
-    uplift: np.ndarray  # true purchase-probability uplift of each unit if treated
-    # incremental order lines (one order per converting treated unit)
+    uplift: np.ndarray  # true purchase-probability uplift of the offer sent (0 for control)
+    # incremental order lines (one order per converting unit)
     order_unit: np.ndarray  # index into the unit arrays
     line_no: np.ndarray
     day: np.ndarray
@@ -53,94 +91,111 @@ class Experiment:
     ts: np.ndarray
     discount_rate: np.ndarray  # fraction off (discount offers)
 
-    def extra_units(self, shape: tuple[int, int, int]) -> np.ndarray:
-        extra = np.zeros(shape, dtype=np.int32)
+    def add_extra_units(self, extra: np.ndarray) -> None:
         np.add.at(extra, (self.day, self.loc, self.sku), self.qty)
-        return extra
 
 
-def plan(cfg: GeneratorConfig, persons: Persons, ids: Identities, marketing_ok: np.ndarray, loc: Locations,
-         prod: Products, start_epoch: int, rng: np.random.Generator) -> Experiment:
-    """Exposures and incremental orders; only units whose marketing consent stands are targeted."""
-    D = cfg.days
-    end_day = D - cfg.experiment_end_offset
-    start_day = end_day - cfg.experiment_days
+def plan(design: Design, cfg: GeneratorConfig, persons: Persons, ids: Identities, marketing_ok: np.ndarray,
+         loc: Locations, prod: Products, start_epoch: int, rng: np.random.Generator) -> Experiment:
+    """Exposures and incremental orders of one experiment."""
+    start_day, end_day = design.start_day, design.end_day
     web, app = ids.ref_of["web"], ids.ref_of["app"]
     unit_row_all = np.where(web >= 0, web, app)
-    has_unit = unit_row_all >= 0
-    consented = has_unit & marketing_ok[np.maximum(unit_row_all, 0)]
+    consented = (unit_row_all >= 0) & marketing_ok[np.maximum(unit_row_all, 0)]
     eligible = np.flatnonzero(consented & (persons.start_day < start_day))
     exposed = eligible[rng.random(eligible.size) < EXPOSURE_RATE]
     unit_row = unit_row_all[exposed]
-    variant = assign_variant(EXPERIMENT_ID, ids.ref[unit_row])
-    exposure_day = rng.uniform(start_day, end_day - 1, exposed.size)
-    exposure_ts = start_epoch + (exposure_day * 86400).astype(np.int64)
-    best_kind = OFFER_UPLIFT.argmax(axis=1)
+    variant = assign_variant(design.experiment_id, ids.ref[unit_row], len(design.variants))
+    exposure_ts = start_epoch + (rng.uniform(start_day, end_day - 1, exposed.size) * 86400).astype(np.int64)
     seg = persons.segment[exposed]
-    uplift = np.clip(OFFER_UPLIFT[seg, best_kind[seg]] * cfg.experiment_uplift_scale, 0, 1)
-    converts = np.flatnonzero((variant == 1) & (rng.random(exposed.size) < uplift))
-    # When the incremental order happens: between exposure and the end of the window.
+    kind = design.offer_kind(seg, variant)
+    uplift = np.where(kind >= 0, OFFER_UPLIFT[seg, np.maximum(kind, 0)] * cfg.experiment_uplift_scale, 0.0)
+    uplift = np.clip(uplift, 0, 1)
+    converts = np.flatnonzero(rng.random(exposed.size) < uplift)
+    # The incremental order: between exposure and the end of the window, 1-3 lines.
     window_end_ts = start_epoch + end_day * 86400
-    order_ts = exposure_ts[converts] + (rng.random(converts.size) * (window_end_ts - 1 - exposure_ts[converts])).astype(np.int64)
+    wait = rng.random(converts.size) * (window_end_ts - 1 - exposure_ts[converts])
     n_lines = 1 + rng.poisson(0.6, converts.size)
     order_unit = np.repeat(converts, n_lines)
     line_no = np.arange(order_unit.size) - np.repeat(np.cumsum(n_lines) - n_lines, n_lines) + 1
-    ts = np.repeat(order_ts, n_lines)
+    ts = np.repeat(exposure_ts[converts] + wait.astype(np.int64), n_lines)
     day = ((ts - start_epoch) // 86400).astype(np.int64)
-    online_weight = prod.popularity * category_params("online_affinity")[prod.category]
-    pref = persons.category_pref[exposed[order_unit]]
-    sku = skus_by_preference(pref, prod.category, online_weight, rng)
-    for _ in range(5):  # only SKUs on sale that day
+    sku = _skus_on_sale(persons.category_pref[exposed[order_unit]], prod, day, rng)
+    dcs = np.flatnonzero(loc.kind[loc.stocked] == "dc")
+    dc = np.repeat(dcs[rng.integers(0, dcs.size, converts.size)], n_lines)
+    discount_rate = np.where(kind[order_unit] == OFFER_KINDS.index("discount"), OFFER_VALUE[0], 0.0)
+    keep = sku >= 0
+    return Experiment(design, unit_row, exposed, variant, kind, exposure_ts, uplift,
+                      order_unit[keep], line_no[keep], day[keep], dc[keep], sku[keep],
+                      np.ones(int(keep.sum()), dtype=np.int64), ts[keep], discount_rate[keep])
+
+
+def _skus_on_sale(pref: np.ndarray, prod: Products, day: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A SKU per line by the shopper's category preference and online popularity; -1 if none on sale."""
+    weight = prod.popularity * category_params("online_affinity")[prod.category]
+    sku = skus_by_preference(pref, prod.category, weight, rng)
+    for _ in range(5):
         off = np.flatnonzero((day < prod.launch_day[sku]) | (day >= prod.end_day[sku]))
-        sku[off] = skus_by_preference(pref[off], prod.category, online_weight, rng)
-    on_sale = (day >= prod.launch_day[sku]) & (day < prod.end_day[sku])
-    stocked = loc.stocked
-    dcs = np.flatnonzero(loc.kind[stocked] == "dc")
-    dc_of_order = dcs[rng.integers(0, dcs.size, converts.size)]
-    kinds = best_kind[seg]
-    discount_rate = np.where(kinds[order_unit] == 0, 0.15, 0.0)
-    k = on_sale  # lines kept
-    return Experiment(start_day, end_day, unit_row, exposed, variant, exposure_ts, uplift,
-                      order_unit[k], line_no[k], day[k], np.repeat(dc_of_order, n_lines)[k], sku[k],
-                      np.ones(int(k.sum()), dtype=np.int64), ts[k], discount_rate[k])
+        sku[off] = skus_by_preference(pref[off], prod.category, weight, rng)
+    return np.where((day >= prod.launch_day[sku]) & (day < prod.end_day[sku]), sku, -1)
 
 
-def effect(exp: Experiment, ids: Identities, lines: dict[str, np.ndarray]) -> dict:
-    """The exact effect in this sample: outcomes with and without the incremental orders.
+def offer_rows(exp: Experiment) -> list[dict]:
+    """The campaign offers of an experiment, as rows of the offers table."""
+    d = exp.design
+    if d.experiment_id == EXPERIMENT_ID:
+        named = [(f"OF-EXP-{s}", int(BEST_KIND[i]), s) for i, s in enumerate(SEGMENTS)]
+    else:
+        named = [(f"OF-EXPLORE-{k}", i, f"experiment:{EXPLORE_ID}") for i, k in enumerate(OFFER_KINDS)]
+    return [{"offer_id": oid, "kind": OFFER_KINDS[k], "scope": "all", "scope_value": None,
+             "value": OFFER_VALUE[k], "cost": OFFER_COST[k], "start": d.start_day, "end": d.end_day,
+             "channels": "web,app", "eligibility": elig} for oid, k, elig in named]
+
+
+def effect(exp: Experiment, index: int, ids: Identities, lines: dict[str, np.ndarray]) -> dict:
+    """The exact effect in this sample: outcomes with and without this experiment's incremental orders.
 
     Outcome per unit: purchase lines (qty > 0) whose customer_ref is the unit, from its
-    exposure until the window ends. The difference between actual and counterfactual
-    outcomes of treated units is the true average treatment effect on the treated.
+    exposure until the window ends. Actual minus counterfactual outcome, averaged over
+    the units of a variant, is that variant's true average treatment effect on the treated.
     """
     unit_of_row = np.full(ids.n, -1, dtype=np.int64)
     unit_of_row[exp.unit_row] = np.arange(exp.unit_row.size)
     ref_row = lines["ref_row"]
     u = np.where(ref_row >= 0, unit_of_row[np.maximum(ref_row, 0)], -1)
-    in_window = (u >= 0) & (lines["qty"] > 0)
+    in_window = (u >= 0) & (lines["qty"] > 0) & (lines["day"] < exp.design.end_day)
     in_window &= lines["ts"] >= np.where(u >= 0, exp.exposure_ts[np.maximum(u, 0)], 0)
-    in_window &= lines["day"] < exp.end_day
     revenue = lines["qty"] * lines["unit_price"] - lines["discount"]
     n = exp.unit_row.size
     rows = np.flatnonzero(in_window)
-    organic = rows[~lines["incremental"][rows]]
-    conv = np.bincount(u[rows], minlength=n) > 0
-    conv_cf = np.bincount(u[organic], minlength=n) > 0
+    organic = rows[lines["campaign"][rows] != index]
+    conv = (np.bincount(u[rows], minlength=n) > 0).astype(float)
+    conv_cf = (np.bincount(u[organic], minlength=n) > 0).astype(float)
     rev = np.bincount(u[rows], weights=revenue[rows], minlength=n)
     rev_cf = np.bincount(u[organic], weights=revenue[organic], minlength=n)
-    t, c = exp.variant == 1, exp.variant == 0
-    mean = lambda x, m: float(x[m].mean()) if m.any() else 0.0  # noqa: E731
-    return {
-        "experiment_id": EXPERIMENT_ID,
-        "variants": list(VARIANTS),
+    names = exp.design.variants
+
+    def by_variant(x: np.ndarray, variants: tuple[str, ...] = names) -> dict[str, float]:
+        return {v: float(x[exp.variant == names.index(v)].mean()) if (exp.variant == names.index(v)).any() else 0.0
+                for v in variants}
+
+    treated = names[1:]
+    out = {
+        "experiment_id": exp.design.experiment_id,
+        "variants": list(names),
         "unit": "customer_ref of the shopper's web account (else app account)",
-        "units": {"control": int(c.sum()), "treatment": int(t.sum())},
+        "units": {v: int((exp.variant == i).sum()) for i, v in enumerate(names)},
         "outcome_definition": "purchase lines (qty > 0) with customer_ref = unit_id and "
                               "exposure ts <= line ts < window end; revenue = qty*unit_price - discount",
-        "true_uplift_parameter_mean_treated": mean(exp.uplift, t),
-        "att_conversion": mean(conv.astype(float) - conv_cf, t),
-        "att_revenue_per_unit": mean(rev - rev_cf, t),
-        "observed_conversion": {"control": mean(conv.astype(float), c), "treatment": mean(conv.astype(float), t)},
-        "observed_revenue_per_unit": {"control": mean(rev, c), "treatment": mean(rev, t)},
-        "incremental_orders": int(np.unique(lines["order"][lines["incremental"]]).size),
-        "treatment_offer_by_segment": None,  # filled in by the caller
+        "observed_conversion": by_variant(conv),
+        "observed_revenue_per_unit": by_variant(rev),
+        "att_conversion_by_variant": by_variant(conv - conv_cf, treated),
+        "att_revenue_per_unit_by_variant": by_variant(rev - rev_cf, treated),
+        "true_uplift_parameter_mean_by_variant": by_variant(exp.uplift, treated),
+        "incremental_orders": int(np.unique(lines["order"][lines["campaign"] == index]).size),
     }
+    if len(treated) == 1:
+        out["att_conversion"] = out["att_conversion_by_variant"][treated[0]]
+        out["att_revenue_per_unit"] = out["att_revenue_per_unit_by_variant"][treated[0]]
+        out["true_uplift_parameter_mean_treated"] = out["true_uplift_parameter_mean_by_variant"][treated[0]]
+    return out

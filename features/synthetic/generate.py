@@ -36,8 +36,8 @@ def generate(config: GeneratorConfig, raw_dir: Path) -> dict:
         for name, build in track(list(truth.TABLES.items()), "writing ground truth"):
             write_parquet(build(world), staging / "truth" / f"{name}.parquet")
             written.append(f"truth/{name}.parquet")
-        for name, build in truth.DOCUMENTS.items():
-            write_json(build(world), staging / "truth" / f"{name}.json")
+        for name, doc in truth.documents(world).items():
+            write_json(doc, staging / "truth" / f"{name}.json")
             written.append(f"truth/{name}.json")
         write_parquet(log.to_arrow(), staging / "truth" / "faults.parquet")
         manifest.update({

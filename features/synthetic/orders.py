@@ -52,7 +52,7 @@ def _units_to_lines(sold: np.ndarray, rng: np.random.Generator) -> tuple[np.ndar
     return unit_cell[starts], qty
 
 
-def build_lines(cfg: GeneratorConfig, demand: Demand, exp: Experiment, loc: Locations, prod: Products,
+def build_lines(cfg: GeneratorConfig, demand: Demand, experiments: list[Experiment], loc: Locations, prod: Products,
                 prices: PriceCalendar, persons: Persons, ids: Identities, start_epoch: int,
                 rng: np.random.Generator) -> dict[str, np.ndarray]:
     """All purchase lines (organic and experiment-driven), before returns."""
@@ -95,9 +95,9 @@ def build_lines(cfg: GeneratorConfig, demand: Demand, exp: Experiment, loc: Loca
         "qty": qty.astype(np.int64), "unit_price": unit_price, "discount": discount,
         "ts": order_ts[order_id], "channel": channel, "fulfil": fulfil,
         "person": person[order_id], "ref_row": ref_row[order_id],
-        "incremental": np.zeros(n, dtype=bool), "returned": np.zeros(n, dtype=bool),
+        "campaign": np.full(n, -1), "returned": np.zeros(n, dtype=bool),
     }
-    return _concat(lines, _experiment_lines(exp, demand, ids, prices, order_id.max(initial=-1) + 1))
+    return _concat(lines, _campaign_lines(experiments, demand, ids, prices, order_id.max(initial=-1) + 1))
 
 
 def assign_shoppers(cfg: GeneratorConfig, persons: Persons, n_stores: int, channel: np.ndarray, li: np.ndarray,
@@ -166,32 +166,34 @@ def refs_for(persons: Persons, ids: Identities, person: np.ndarray, channel: np.
     return np.where(person >= 0, ref, -1)
 
 
-def _experiment_lines(exp: Experiment, demand: Demand, ids: Identities, prices: PriceCalendar,
-                      first_order: int) -> dict[str, np.ndarray]:
-    """Incremental orders of treated units, trimmed to the DC stock that could serve them."""
-    cell_order = np.lexsort((exp.ts, exp.sku, exp.loc, exp.day))
-    day, li, sku, qty = exp.day[cell_order], exp.loc[cell_order], exp.sku[cell_order], exp.qty[cell_order]
-    served = demand.extra_sold[day, li, sku]
-    cum = np.cumsum(qty)
-    cell_start = np.ones(day.size, dtype=bool)
-    cell_start[1:] = (day[1:] != day[:-1]) | (li[1:] != li[:-1]) | (sku[1:] != sku[:-1])
-    before = np.maximum.accumulate(np.where(cell_start, cum - qty, 0))
-    keep = np.zeros(exp.day.size, dtype=bool)
-    keep[cell_order] = (cum - before) <= served
-    unit = exp.order_unit
-    channel = np.where(ids.system[exp.unit_row[unit]] == SYSTEMS.index("app"), APP, WEB)
-    order = first_order + np.unique(unit, return_inverse=True)[1]
-    unit_price = prices.price[exp.day, exp.loc, exp.sku]
-    lines = {
-        "order": order, "line": exp.line_no, "day": exp.day, "loc": exp.loc, "sku": exp.sku,
-        "qty": exp.qty, "unit_price": unit_price,
-        "discount": np.round(exp.discount_rate * unit_price * exp.qty, 2), "ts": exp.ts,
-        "channel": channel, "fulfil": np.full(unit.size, SHIP), "person": exp.unit_person[unit],
-        "ref_row": exp.unit_row[unit], "incremental": np.ones(unit.size, dtype=bool),
-        "returned": np.zeros(unit.size, dtype=bool),
-    }
+def _campaign_lines(experiments: list[Experiment], demand: Demand, ids: Identities, prices: PriceCalendar,
+                    first_order: int) -> dict[str, np.ndarray]:
+    """Incremental orders of the experiments (`campaign` = experiment index), trimmed to the DC
+    stock that could serve them (the stock simulation served them first, up to what was there)."""
+    parts = []
+    offsets = first_order + np.cumsum([0] + [exp.unit_row.size for exp in experiments])
+    for index, exp in enumerate(experiments):
+        unit = exp.order_unit
+        parts.append({
+            "order": offsets[index] + unit, "line": exp.line_no, "day": exp.day,
+            "loc": exp.loc, "sku": exp.sku, "qty": exp.qty, "unit_price": prices.price[exp.day, exp.loc, exp.sku],
+            "discount": np.round(exp.discount_rate * prices.price[exp.day, exp.loc, exp.sku] * exp.qty, 2),
+            "ts": exp.ts, "channel": np.where(ids.system[exp.unit_row[unit]] == SYSTEMS.index("app"), APP, WEB),
+            "fulfil": np.full(unit.size, SHIP), "person": exp.unit_person[unit], "ref_row": exp.unit_row[unit],
+            "campaign": np.full(unit.size, index), "returned": np.zeros(unit.size, dtype=bool),
+        })
+    lines = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    # Keep, per (day, DC, SKU), lines in time order while their cumulative qty was served.
+    day, li, sku, qty = lines["day"], lines["loc"], lines["sku"], lines["qty"]
+    order = np.lexsort((lines["ts"], sku, li, day))
+    cum = np.cumsum(qty[order])
+    cell_start = np.ones(order.size, dtype=bool)
+    cell_start[1:] = (np.diff(day[order]) != 0) | (np.diff(li[order]) != 0) | (np.diff(sku[order]) != 0)
+    before = np.maximum.accumulate(np.where(cell_start, cum - qty[order], 0))
+    keep = np.zeros(order.size, dtype=bool)
+    keep[order] = (cum - before) <= demand.extra_sold[day[order], li[order], sku[order]]
     lines = {k: v[keep] for k, v in lines.items()}
-    # Renumber lines inside each order after trimming.
+    # Renumber lines inside each order after trimming (an order's lines are contiguous).
     o = lines["order"]
     start = np.ones(o.size, dtype=bool)
     start[1:] = o[1:] != o[:-1]
@@ -210,7 +212,7 @@ def add_returns(cfg: GeneratorConfig, lines: dict[str, np.ndarray], prod: Produc
     mult = category_params("return_multiplier")[prod.category[lines["sku"]]]
     online = lines["channel"] != STORE
     p = cfg.return_rate * mult * np.where(online, 1.6, 0.7)
-    organic = ~lines["incremental"]
+    organic = lines["campaign"] < 0
     ret = np.flatnonzero(organic & (rng.random(p.size) < np.clip(p, 0, 0.9)))
     back = np.where(lines["qty"][ret] > 1, rng.integers(1, lines["qty"][ret] + 1), 1)
     ts = lines["ts"][ret] + (rng.uniform(1, 30, ret.size) * 86400).astype(np.int64)

@@ -100,7 +100,9 @@ def inventory(w: World) -> Columns:
 
 
 def offers(w: World) -> Columns:
-    cols = w.offers.columns
+    """The offer catalogue plus the experiments' campaign offers (start/end from day indices)."""
+    campaign = [row for exp in w.experiments for row in experiment.offer_rows(exp)]
+    cols = {k: np.concatenate([v, np.array([r[k] for r in campaign], dtype=v.dtype)]) for k, v in w.offers.items()}
     return {**cols, "start": (w.epoch_days[0] + cols["start"]) * DAY, "end": (w.epoch_days[0] + cols["end"]) * DAY}
 
 
@@ -116,11 +118,13 @@ def prices(w: World) -> Columns:
 
 
 def exposures(w: World) -> Columns:
-    x, ids = w.exp, w.ids
+    ids, xs = w.ids, w.experiments
     return {
-        "experiment_id": np.full(x.unit_row.size, experiment.EXPERIMENT_ID, dtype=object),
-        "unit_id": ids.ref[x.unit_row], "variant": _obj(experiment.VARIANTS)[x.variant], "ts": x.exposure_ts,
-        "channel": _obj(customers.SYSTEMS)[ids.system[x.unit_row]],
+        "experiment_id": np.concatenate([np.full(x.unit_row.size, x.design.experiment_id, dtype=object) for x in xs]),
+        "unit_id": np.concatenate([ids.ref[x.unit_row] for x in xs]),
+        "variant": np.concatenate([np.array(x.design.variants, dtype=object)[x.variant] for x in xs]),
+        "ts": np.concatenate([x.exposure_ts for x in xs]),
+        "channel": np.concatenate([np.array(customers.SYSTEMS, dtype=object)[ids.system[x.unit_row]] for x in xs]),
     }
 
 

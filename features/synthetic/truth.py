@@ -7,8 +7,10 @@
 - products: popularity, trend, elasticity, promotion lift, launch/discontinuation
 - offer_response: uplift in 28-day purchase probability by segment x offer kind
 - calendar: the retail events per day
-- experiment.json: the offer experiment's true effect; identity_traps.json: keys
-  that would wrongly merge different people. faults.parquet is written by faults.
+- experiment.json: the offer-policy A/B test's true effect in the sample;
+  explore.json: the offer-kind exploration's true effects per kind (when run)
+- identity_traps.json: keys that would wrongly merge different people
+- faults.parquet (written by `generate`): every injected bad row
 """
 
 from __future__ import annotations
@@ -87,22 +89,25 @@ def calendar(w: World) -> pa.Table:
     return pa.table({"date": pa.array(w.cal.dates), "event": w.cal.event.astype(str), "weekday": w.cal.dow})
 
 
-def experiment_effect(w: World) -> dict:
-    eff = experiment.effect(w.exp, w.ids, w.lines)
-    eff["treatment_offer_by_segment"] = w.offers.experiment_offer
-    eff["window"] = {"start": str(w.cal.dates[w.exp.start_day]),
-                     "end_exclusive": str(w.cal.dates[0] + w.exp.end_day)}
-    return eff
-
-
-def identity_traps(w: World) -> dict:
-    return w.ids.traps
+def experiment_effects(w: World) -> dict[str, dict]:
+    """One document per experiment: experiment.json (the policy A/B), explore.json (offer kinds)."""
+    out = {}
+    for index, exp in enumerate(w.experiments):
+        eff = experiment.effect(exp, index, w.ids, w.lines)
+        eff["window"] = {"start": str(w.cal.dates[0] + exp.design.start_day),
+                         "end_exclusive": str(w.cal.dates[0] + exp.design.end_day)}
+        eff["offers"] = {r["offer_id"]: {"kind": r["kind"], "eligibility": r["eligibility"]}
+                         for r in experiment.offer_rows(exp)}
+        out["experiment" if exp.design.experiment_id == experiment.EXPERIMENT_ID else "explore"] = eff
+    return out
 
 
 TABLES: dict[str, Callable[[World], pa.Table]] = {
     "identities": identities, "persons": persons, "demand": demand, "products": products,
     "offer_response": offer_response, "calendar": calendar,
 }
-DOCUMENTS: dict[str, Callable[[World], dict]] = {
-    "experiment": experiment_effect, "identity_traps": identity_traps,
-}
+
+
+def documents(w: World) -> dict[str, dict]:
+    """JSON truth: the experiments' effects and the identity traps."""
+    return {**experiment_effects(w), "identity_traps": w.ids.traps}

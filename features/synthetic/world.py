@@ -36,19 +36,24 @@ class World:
         self.persons = customers.build_persons(cfg, self.loc, cfg.days, r["customers"])
         self.ids = customers.build_identities(cfg, self.persons, self.loc, self.start_epoch, r["identities"])
         self.consent_plan = customers.plan_consents(self.persons, self.ids, r["consents"])
-        self.exp = experiment.plan(cfg, self.persons, self.ids, self.consent_plan.marketing_allowed(self.ids.n),
-                                   self.loc, self.prod, self.start_epoch, r["experiment"])
-        self.offers = catalog.build_offers(cfg, self.cal, self.prod, customers.SEGMENTS,
-                                           self.exp.start_day, self.exp.end_day, r["offers"])
+        marketing_ok = self.consent_plan.marketing_allowed(self.ids.n)
+        self.experiments = [
+            experiment.plan(design, cfg, self.persons, self.ids, marketing_ok, self.loc, self.prod,
+                            self.start_epoch, r["experiment"])
+            for design in experiment.designs(cfg)
+        ]
+        self.offers = catalog.build_offers(cfg, self.cal, self.prod, customers.SEGMENTS, r["offers"])
 
     def _stock(self) -> None:
-        extra = self.exp.extra_units(self.prices.price.shape)
+        extra = np.zeros(self.prices.price.shape, dtype=np.int32)
+        for exp in self.experiments:
+            exp.add_extra_units(extra)
         self.demand = demand.simulate(self.cfg, self.cal, self.loc, self.prod, self.prices, extra,
                                       self.rng["demand"], self.rng["inventory"])
 
     def _orders(self) -> None:
         cfg, r = self.cfg, self.rng
-        lines = orders.build_lines(cfg, self.demand, self.exp, self.loc, self.prod, self.prices,
+        lines = orders.build_lines(cfg, self.demand, self.experiments, self.loc, self.prod, self.prices,
                                    self.persons, self.ids, self.start_epoch, r["orders"])
         lines = orders.add_returns(cfg, lines, self.prod, self.start_epoch, self.end_epoch, r["returns"])
         self.lines = orders.export_order(lines, orders.order_numbers(lines))
@@ -65,8 +70,8 @@ class World:
     def _first_seen(self, rng: np.random.Generator) -> np.ndarray:
         """A ref is first seen no later than its first order, event or experiment exposure."""
         first = self.ids.first_seen.copy()
-        seen = ((self.lines["ref_row"], self.lines["ts"]), (self.events["ref_row"], self.events["ts"]),
-                (self.exp.unit_row, self.exp.exposure_ts))
+        seen = [(self.lines["ref_row"], self.lines["ts"]), (self.events["ref_row"], self.events["ts"])]
+        seen += [(exp.unit_row, exp.exposure_ts) for exp in self.experiments]
         for ref, ts in seen:
             known = ref >= 0
             np.minimum.at(first, ref[known], ts[known] - 60)

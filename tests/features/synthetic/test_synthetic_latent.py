@@ -159,21 +159,44 @@ def test_clickstream_precedes_online_purchases(clean) -> None:
     assert clean.value("SELECT count(*) FROM events WHERE type = 'search' AND (query IS NULL OR sku IS NOT NULL)") == 0
 
 
-def test_experiment_truth_is_recoverable_from_the_tables(clean) -> None:
-    truth = json.loads((clean.raw / "truth/experiment.json").read_text())
-    rows = dict((v, (conv, n)) for v, conv, n in clean.rows(f"""
+def _observed(gen, truth: dict) -> dict[str, tuple[float, int]]:
+    """Conversion per variant recomputed from the raw tables with the truth's outcome definition."""
+    return {v: (conv, n) for v, conv, n in gen.rows(f"""
         WITH o AS (
             SELECT x.unit_id, x.variant, count(t.order_id) > 0 AS converted
             FROM exposures x LEFT JOIN transactions t
               ON t.customer_ref = x.unit_id AND t.qty > 0 AND t.ts >= x.ts
              AND t.ts < '{truth["window"]["end_exclusive"]}'
+            WHERE x.experiment_id = '{truth["experiment_id"]}'
             GROUP BY ALL)
-        SELECT variant, avg(CAST(converted AS DOUBLE)), count(*) FROM o GROUP BY variant"""))
-    assert rows["control"][1] == truth["units"]["control"] and rows["treatment"][1] == truth["units"]["treatment"]
-    assert abs(rows["treatment"][0] - truth["observed_conversion"]["treatment"]) < 1e-12
-    assert abs(rows["control"][0] - truth["observed_conversion"]["control"]) < 1e-12
+        SELECT variant, avg(CAST(converted AS DOUBLE)), count(*) FROM o GROUP BY variant""")}
+
+
+def test_experiment_truth_is_recoverable_from_the_tables(clean) -> None:
+    truth = json.loads((clean.raw / "truth/experiment.json").read_text())
+    assert truth["experiment_id"] == "offer-policy-v1"
+    observed = _observed(clean, truth)
+    for variant in ("control", "treatment"):
+        assert observed[variant][1] == truth["units"][variant]
+        assert abs(observed[variant][0] - truth["observed_conversion"][variant]) < 1e-12
     assert truth["att_conversion"] > 0 and truth["att_revenue_per_unit"] > 0
     assert 0.4 < truth["units"]["treatment"] / sum(truth["units"].values()) < 0.6
+
+
+def test_offer_exploration_covers_every_kind(clean) -> None:
+    truth = json.loads((clean.raw / "truth/explore.json").read_text())
+    assert truth["variants"] == ["control", "discount", "bundle", "free_shipping", "points", "content"]
+    observed = _observed(clean, truth)
+    assert {v: n for v, (_, n) in observed.items()} == truth["units"]
+    assert all(n > 5 for n in truth["units"].values())
+    assert all(abs(observed[v][0] - truth["observed_conversion"][v]) < 1e-12 for v in truth["variants"])
+    assert truth["incremental_orders"] > 0
+    assert min(truth["att_conversion_by_variant"].values()) >= 0
+    assert sum(truth["att_revenue_per_unit_by_variant"].values()) > 0
+    policy = json.loads((clean.raw / "truth/experiment.json").read_text())
+    assert truth["window"]["end_exclusive"] < policy["window"]["start"]  # never overlaps the A/B test
+    kinds = {r[0] for r in clean.rows("SELECT kind FROM offers WHERE offer_id LIKE 'OF-EXPLORE-%'")}
+    assert kinds == set(truth["variants"][1:])
 
 
 def test_consent_mix_and_revocations(clean) -> None:

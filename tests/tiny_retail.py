@@ -99,10 +99,13 @@ def tables() -> dict[str, pd.DataFrame]:
             ("e4", "2024-02-29 14:00", "web:a1", "dev-anna", "web", "remove_from_cart", "S1"),
             ("e5", "2024-02-29 15:00", "web:a1", "dev-anna", "web", "view", "S1"),
             ("e6", "2024-02-20 15:00", "web:k1", "KIOSK", "store", "view", "S2"),
+            ("e7", "2024-02-25 09:00", None, "dev-anna", "web", "view", "S3"),  # anna, logged out
+            ("e8", "2024-02-26 09:00", None, "KIOSK", "store", "view", "S3"),  # someone at the kiosk
         ],
         columns=["event_id", "ts", "customer_ref", "device_id", "channel", "type", "sku"],
     )
     ev["ts"] = _ts(list(ev["ts"]))
+    ev["customer_ref"] = ev["customer_ref"].astype("string")
     for col in ("query", "device_type", "os", "source"):
         ev[col] = pd.Series([None] * len(ev), dtype="string")
     prices = pd.DataFrame(

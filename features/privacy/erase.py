@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from features.privacy.ledger import add_to_ledger, append_audit
+from features.privacy.ledger import add_to_ledger, append_audit, device_key
 from features.privacy.stores import CUSTOMER_VIEWS, locations, rewrite_without
 from features.privacy.subject import find_subject
 from omnicast.settings import Settings
@@ -23,10 +23,11 @@ def erase_customer(settings: Settings, customer: str, actor: str | None = None) 
     """Erase `customer` (customer_id or customer_ref); returns the audit record."""
     subject = find_subject(settings, customer)
     refs = set(subject.refs)
-    add_to_ledger(settings, refs)
+    add_to_ledger(settings, refs | {device_key(d) for d in subject.devices})
     counts: dict[str, int] = {}
+    wanted = {"ref": refs, "customer": {subject.customer_id}, "device": set(subject.devices)}
     for label, path, column, kind in locations(settings):
-        values = refs if kind == "ref" else {subject.customer_id}
+        values = wanted[kind]
         anonymize = label in ("raw/transactions", "validated/transactions")
         removed = rewrite_without(path, column, {v for v in values if v}, anonymize=anonymize)
         if removed:
@@ -39,6 +40,7 @@ def erase_customer(settings: Settings, customer: str, actor: str | None = None) 
         # the audit names the subject only by hash: it must not re-identify them
         "subject_sha256": hashlib.sha256((subject.customer_id or customer).encode()).hexdigest(),
         "refs": len(refs),
+        "devices": len(subject.devices),
         "what": counts,
     }
     append_audit(settings, record)

@@ -21,16 +21,20 @@ def export_customer(settings: Settings, customer: str, out: Path | None = None) 
     doc: dict = {
         "customer_id": subject.customer_id,
         "customer_refs": list(subject.refs),
+        "devices": list(subject.devices),
         "exported_at": pd.Timestamp.now(tz="UTC").isoformat(),
         "note": "e-mail addresses and phone numbers are held only as SHA-256 hashes",
         "data": {},
     }
     for label, path, column, kind in locations(settings):
-        wanted = set(subject.refs) if kind == "ref" else {subject.customer_id}
+        wanted = {"ref": set(subject.refs), "customer": {subject.customer_id},
+                  "device": set(subject.devices)}[kind]
         frame = read(path)
         if column not in frame.columns:
             continue
         rows = frame[frame[column].astype("string").isin(wanted)]
+        if kind == "device":  # only the anonymous ones; the rest are exported by ref
+            rows = rows[rows["customer_ref"].isna()]
         if len(rows):
             doc["data"][label] = json.loads(rows.to_json(orient="records", date_format="iso"))
     doc["data"]["online_features"] = _online(settings, subject.customer_id)

@@ -69,6 +69,22 @@ def append_audit(settings: Settings, record: dict) -> None:
         fh.write(json.dumps(record, sort_keys=True, default=str) + "\n")
 
 
+DEVICE_PREFIX = "device:"
+
+
+def device_key(device_id: str) -> str:
+    """Ledger entry for a device that only an erased shopper used."""
+    return DEVICE_PREFIX + device_id
+
+
+def erased_devices_among(devices: pd.Series, hashes: set[str]) -> set[str]:
+    """Which of these device ids belong to erased shoppers."""
+    if not hashes:
+        return set()
+    unique = pd.Series(devices.dropna().unique())
+    return {d for d in unique if ref_hash(device_key(str(d))) in hashes}
+
+
 def erased_refs_among(refs: pd.Series, hashes: set[str]) -> set[str]:
     """Which of these refs are erased (hashing each distinct ref once)."""
     if not hashes:
@@ -77,17 +93,22 @@ def erased_refs_among(refs: pd.Series, hashes: set[str]) -> set[str]:
     return {r for r in unique if ref_hash(str(r)) in hashes}
 
 
-def without_refs(table: str, frame: pd.DataFrame, refs: set[str]) -> pd.DataFrame:
+def without_refs(
+    table: str, frame: pd.DataFrame, refs: set[str], devices: set[str] | None = None
+) -> pd.DataFrame:
     """The table with erased shoppers removed.
 
     Transactions are kept as guest lines (customer_ref set to null): the sale
     happened and demand forecasting needs it, but it no longer names anyone.
-    Everything else that names an erased shopper is dropped.
+    Everything else that names an erased shopper is dropped, and so are events
+    of a device only they used (anonymous browsing is still theirs).
     """
     column = REF_COLUMNS.get(table)
-    if column is None or not refs or column not in frame.columns:
+    if column is None or not (refs or devices) or column not in frame.columns:
         return frame
     hit = frame[column].isin(refs)
+    if devices and table == "events":
+        hit |= frame["device_id"].isin(devices)
     if table == "transactions":
         frame = frame.copy()
         frame.loc[hit, column] = None

@@ -1,6 +1,7 @@
 """Every place Omnicast keeps rows about a shopper, as (label, path, column, kind).
 
-kind "ref": the column holds customer_refs; "customer": it holds customer_ids.
+kind "ref": the column holds customer_refs; "customer": it holds customer_ids;
+"device": device ids only the person used.
 Raw and quarantine tables may be Parquet or CSV; validated and offline are Parquet.
 """
 
@@ -30,6 +31,8 @@ def locations(settings: Settings) -> Iterator[tuple[str, Path, str, str]]:
                 path = Path(root) / f"{table}{suffix}"
                 if path.exists():
                     yield f"{area}/{table}", path, column, "ref"
+                    if table == "events":
+                        yield f"{area}/{table} (device)", path, "device_id", "device"
     for view in CUSTOMER_VIEWS:
         path = feature_tables_dir(settings) / f"{view}.parquet"
         if path.exists():

@@ -19,6 +19,18 @@ class PrivacyError(OmnicastError):
 class Subject:
     customer_id: str | None
     refs: tuple[str, ...]
+    devices: tuple[str, ...] = ()
+
+
+def private_devices(settings: Settings, refs: tuple[str, ...]) -> tuple[str, ...]:
+    """Device ids on the person's refs and on nobody else's (a shared kiosk is not theirs)."""
+    path = Path(settings.validated_dir) / "identities.parquet"
+    if not path.exists():
+        return ()
+    ids = pd.read_parquet(path, columns=["customer_ref", "device_id"]).dropna()
+    mine = set(ids.loc[ids["customer_ref"].isin(refs), "device_id"])
+    others = set(ids.loc[~ids["customer_ref"].isin(refs) & ids["device_id"].isin(mine), "device_id"])
+    return tuple(sorted(mine - others))
 
 
 def find_subject(settings: Settings, customer: str) -> Subject:
@@ -37,14 +49,15 @@ def find_subject(settings: Settings, customer: str) -> Subject:
         refs = mapping.loc[mapping["customer_id"] == customer, "customer_ref"]
         if refs.empty:
             raise PrivacyError(f"customer {customer} is not in the identity map ({path})")
-        return Subject(customer, tuple(sorted(refs)))
+        refs = tuple(sorted(refs))
+        return Subject(customer, refs, private_devices(settings, refs))
     if ":" not in customer:
         raise PrivacyError(
             f"{customer!r} is neither a customer_id (cus_...) nor a customer_ref (<system>:<id>)"
         )
     hit = mapping.loc[mapping["customer_ref"] == customer, "customer_id"]
     if hit.empty:
-        return Subject(None, (customer,))
+        return Subject(None, (customer,), private_devices(settings, (customer,)))
     customer_id = hit.iloc[0]
-    refs = mapping.loc[mapping["customer_id"] == customer_id, "customer_ref"]
-    return Subject(customer_id, tuple(sorted(refs)))
+    refs = tuple(sorted(mapping.loc[mapping["customer_id"] == customer_id, "customer_ref"]))
+    return Subject(customer_id, refs, private_devices(settings, refs))

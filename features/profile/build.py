@@ -43,13 +43,19 @@ def load_tables(validated_dir: Path, erased: set[str] | None = None) -> dict[str
     """
     tables = {name: read_validated(validated_dir, name) for name in REQUIRED + OPTIONAL}
     if erased:
-        from features.privacy.ledger import REF_COLUMNS, erased_refs_among, without_refs
+        from features.privacy.ledger import (
+            REF_COLUMNS,
+            erased_devices_among,
+            erased_refs_among,
+            without_refs,
+        )
 
         refs: set[str] = set()
         for name, column in REF_COLUMNS.items():
             if name in tables:
                 refs |= erased_refs_among(tables[name][column], erased)
-        tables = {name: without_refs(name, frame, refs) for name, frame in tables.items()}
+        devices = erased_devices_among(tables["events"]["device_id"], erased)
+        tables = {name: without_refs(name, frame, refs, devices) for name, frame in tables.items()}
     return tables
 
 

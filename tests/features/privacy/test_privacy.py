@@ -62,6 +62,8 @@ def test_export_holds_everything_about_the_person(home: tuple, tmp_path: Path) -
     data = doc["data"]
     assert len(data["raw/transactions"]) == 5 and len(data["validated/transactions"]) == 5
     assert len(data["validated/events"]) == 5 and len(data["validated/consents"]) == 3
+    assert [e["event_id"] for e in data["validated/events (device)"]] == ["e7"]  # logged out
+    assert doc["devices"] == ["dev-anna"]  # the shared kiosk is not hers
     assert {r["customer_ref"] for r in data["identity_map"]} == ANNA_REFS
     assert data["offline/customer_profile"][-1]["monetary_365d"] == 65.0
     assert data["online_features"]["cart_skus"] == "S3"
@@ -80,6 +82,8 @@ def test_erase_removes_the_person_everywhere_and_a_rebuild_does_not_resurrect(ho
     assert record["what"]["online_rows"] > 0
     assert record["what"]["validated/transactions (anonymized)"] == 5
     assert _mentions(settings, ANNA_REFS, anna) == {}
+    events = pd.read_parquet(settings.validated_dir / "events.parquet")
+    assert "dev-anna" not in set(events["device_id"]) and "e8" in set(events["event_id"])
     # the sales stay (as guest lines) for demand forecasting
     tx = pd.read_parquet(settings.validated_dir / "transactions.parquet")
     assert len(tx) == 7 and tx["customer_ref"].isna().sum() == 6
@@ -102,6 +106,11 @@ def test_erase_removes_the_person_everywhere_and_a_rebuild_does_not_resurrect(ho
     }  # only the re-imported source files (ingestion's side); nothing derived
     assert all(v is None for k, v in reader.read(anna).items() if k != "customer_id")
     assert reader.read(bob)["lifecycle_segment"] == "lapsed"
+    from features.privacy.ledger import erased_hashes as hashes
+    from features.profile.build import load_tables
+
+    rebuilt = load_tables(settings.validated_dir, hashes(settings))
+    assert set(rebuilt["events"]["event_id"]) == {"e6", "e8"}  # her logged-out view is gone too
 
 
 def test_unknown_subject_is_a_clear_error(home: tuple) -> None:

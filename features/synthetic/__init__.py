@@ -8,8 +8,6 @@ as ground truth under raw/truth/ so models can be scored against them.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from features.synthetic.config import GeneratorConfig, GeneratorConfigError
 from features.synthetic.generate import generate
 

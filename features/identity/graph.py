@@ -153,7 +153,7 @@ def _label_people(refs: pd.DataFrame, labels: np.ndarray) -> pd.DataFrame:
     position = pd.Series(np.searchsorted(ordered, frame["customer_ref"].to_numpy().astype(str)))
     anchor = pd.Series(ordered[position.groupby(frame["component"]).transform("min").to_numpy()])
     ids = pd.Series(anchor.unique())
-    lookup = dict(zip(ids, ids.map(customer_id_for)))
+    lookup = dict(zip(ids, ids.map(customer_id_for), strict=True))
     frame["customer_id"] = anchor.map(lookup)
     if "first_seen" in refs.columns:
         frame["first_seen"] = refs["first_seen"].reset_index(drop=True)

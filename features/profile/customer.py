@@ -5,6 +5,10 @@ transaction or an event) and one at `as_of` for every known customer, so the
 latest row is always "now". Window sums at any stamp are exact: with cumulative
 daily sums C(d), the sum over the w days before stamp T is C(T-1) - C(T-1-w),
 each read by an ASOF join (no per-row loop, no dense customer x day grid).
+
+Between two stamps a row is not refreshed: `days_since_*` count to the row's
+own stamp, and serving adds the days elapsed since its event_timestamp. Money is
+net of discounts and returns (a return line counts negative on its own day).
 """
 
 from __future__ import annotations
@@ -108,7 +112,6 @@ def _top_sql(dim: str, source: str, name: str) -> str:
 
 
 def _profile_sql() -> str:
-    measures = list(WINDOWED) + [f"lines_{c}" for c in CHANNELS]
     now = "s.sd + 1"  # the stamp's date: the features describe everything before it
     joins = ["ASOF LEFT JOIN cust_cum c0 ON s.customer_id = c0.customer_id AND s.sd >= c0.d"]
     cols = []
@@ -118,9 +121,8 @@ def _profile_sql() -> str:
         )
         for m in WINDOWED:
             cols.append(f"coalesce(c0.c_{m}, 0) - coalesce(c{w}.c_{m}, 0) AS {m}_{w}d")
-    for m in measures:
-        if m.startswith("lines_"):
-            cols.append(f"coalesce(c0.c_{m}, 0) - coalesce(c365.c_{m}, 0) AS _{m}")
+    for c in CHANNELS:  # channel mix over the last 365 days
+        cols.append(f"coalesce(c0.c_lines_{c}, 0) - coalesce(c365.c_lines_{c}, 0) AS _lines_{c}")
     channel_total = " + ".join(f"_lines_{c}" for c in CHANNELS)
     shares = ",\n".join(
         f"CASE WHEN ({channel_total}) > 0 THEN _lines_{c} / ({channel_total}) ELSE 0.0 END AS channel_share_{c}"

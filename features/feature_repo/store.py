@@ -191,7 +191,3 @@ def delete_entities(store, view_names: Iterable[str], join_key: str, ids: list[s
                 continue
             removed += cur.rowcount
     return removed
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)

@@ -258,9 +258,35 @@ def main() -> None:
     results["load_after"] = os.getloadavg()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1, default=float))
-    print(pd.DataFrame(results["accuracy"]).to_string())
+    print(markdown(results))
     print(f"-> {args.out}")
 
 
 if __name__ == "__main__":
     main()
+
+
+def markdown(results: dict) -> str:
+    """The accuracy and timing tables for docs/BENCHMARKS.md."""
+    acc = pd.DataFrame(results["accuracy"])
+    lines = []
+    for dataset, g in acc.groupby("dataset", sort=False):
+        truth = "truth_wape" in g and g["truth_wape"].notna().any()
+        head = "| method | WAPE (mean) | WAPE (median) | WQL | coverage 80% | RMSE | MASE mean / median | bias | fit+predict s/fold |"
+        lines += [f"**{dataset}**", "", head, "|---" * (head.count("|") - 1) + "|"]
+        for r in g.itertuples(index=False):
+            if isinstance(getattr(r, "error", None), str):
+                lines.append(f"| {r.method} | failed: {r.error} | | | | | | | |")
+                continue
+            lines.append(
+                f"| {r.method} | {r.wape:.4f} | {r.wape_median:.4f} | {r.wql:.4f} | {r.coverage_80:.3f} | {r.rmse:.3f} "
+                f"| {r.mase_mean:.3f} / {r.mase_median:.3f} | {r.bias:+.3f} | {r.fit_predict_s:.1f} |"
+            )
+        if truth:
+            t = g.iloc[0]
+            lines += ["", f"True expected demand as the forecast (the floor): WAPE {t.truth_wape:.4f}, RMSE {t.truth_rmse:.3f}."]
+        lines.append("")
+    if "scale" in results:
+        lines += ["| rows | training rows | threads | fit s |", "|---|---|---|---|"]
+        lines += [f"| {s['rows']:,} | {s['train_rows']:,} | {s['threads']} | {s['fit_s']:.1f} |" for s in results["scale"]]
+    return "\n".join(lines)

@@ -88,3 +88,19 @@ def test_user_errors() -> None:
         DemandForecaster(SPEC, objective="huber").fit(simulate_panel(2, 60))
     with pytest.raises(PanelError, match="price"):
         DemandForecaster(SPEC).fit(simulate_panel(2, 60).drop(columns=["price"]))
+
+
+@pytest.mark.parametrize(("freq", "step"), [("W", pd.DateOffset(weeks=1)), ("M", pd.DateOffset(months=1))])
+def test_weekly_and_monthly_forecast_dates(freq: str, step: pd.DateOffset) -> None:
+    from training.demand.panel import PanelSpec
+
+    rng = np.random.default_rng(0)
+    start = pd.Timestamp("2021-01-04") if freq == "W" else pd.Timestamp("2021-01-01")
+    dates = pd.date_range(start, periods=40, freq="W-MON" if freq == "W" else "MS")
+    panel = pd.DataFrame(
+        {"sku": np.repeat(["a", "b", "c"], 40), "t": np.tile(dates, 3), "y": rng.poisson(5, 120).astype(float)}
+    )
+    spec = PanelSpec(("sku",), "t", "y", freq)
+    fc = DemandForecaster(spec, horizon=3, n_estimators=10, quantile_estimators=5).fit(panel).predict()
+    for _, g in fc.groupby("sku"):
+        assert list(g.t) == [dates[-1] + step * k for k in (1, 2, 3)]

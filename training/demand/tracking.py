@@ -51,7 +51,9 @@ def configure(settings: Settings) -> str:
     if found is not None:
         mlflow.set_experiment(EXPERIMENT)
         return found.experiment_id
-    artifacts = (Path(settings.mlruns_dir) / "artifacts").resolve().as_uri()
+    # the embedded default keeps artifacts in the data home; a configured tracking
+    # server decides its own artifact store
+    artifacts = None if settings.mlflow_tracking_uri else (Path(settings.mlruns_dir) / "artifacts").resolve().as_uri()
     experiment_id = mlflow.create_experiment(EXPERIMENT, artifact_location=artifacts)
     mlflow.set_experiment(EXPERIMENT)
     return experiment_id

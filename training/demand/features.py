@@ -108,18 +108,18 @@ def _div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.where(b > 0, a / np.where(b > 0, b, 1.0), np.nan)
 
 
-def calendar(times: np.ndarray, freq: str) -> dict[str, np.ndarray]:
+def calendar(times: np.ndarray, freq: str, annual: bool = True) -> dict[str, np.ndarray]:
+    """Calendar of the target periods; `annual` adds month and week of year, which
+    only help once the history holds each month at least once before it is forecast."""
     t = pd.Series(pd.to_datetime(times))
+    out: dict[str, np.ndarray] = {}
     if freq == "D":
-        return {
-            "dow": t.dt.dayofweek.to_numpy(),
-            "dom": t.dt.day.to_numpy(),
-            "month": t.dt.month.to_numpy(),
-            "woy": t.dt.isocalendar().week.to_numpy(np.int64),
-        }
-    if freq == "W":
-        return {"woy": t.dt.isocalendar().week.to_numpy(np.int64), "month": t.dt.month.to_numpy()}
-    return {"month": t.dt.month.to_numpy()}
+        out = {"dow": t.dt.dayofweek.to_numpy(), "dom": t.dt.day.to_numpy()}
+    if annual:
+        out["month"] = t.dt.month.to_numpy()
+        if freq != "M":
+            out["woy"] = t.dt.isocalendar().week.to_numpy(np.int64)
+    return out
 
 
 def build_features(
@@ -129,6 +129,7 @@ def build_features(
     rows: np.ndarray,
     h: np.ndarray,
     scale_floor: float,
+    annual: bool = True,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Features of target rows `rows` at horizons `h`, and each row's scale.
 
@@ -173,7 +174,7 @@ def build_features(
     yearly = YEARLY_LAG[freq]
     feats["ylag"] = np.where(h <= yearly, arrays.at(rows, np.full_like(h, yearly)), np.nan) / scale
 
-    for name, values in calendar(grid[spec.time_col].to_numpy()[rows], freq).items():
+    for name, values in calendar(grid[spec.time_col].to_numpy()[rows], freq, annual).items():
         feats[name] = np.asarray(values, dtype=float)
     for col in spec.future_cols:
         v = grid[col].to_numpy(dtype=float, na_value=np.nan)

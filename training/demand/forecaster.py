@@ -97,7 +97,11 @@ class DemandForecaster(BaseEstimator):
             raise PanelError("no training rows: every series is shorter than two periods or fully censored")
         positive = y[~censored & (y > 0)]
         self.scale_floor_ = float(0.1 * np.median(positive)) if positive.size else 1.0
-        X, scale = build_features(grid, self.spec, arrays, rows, h, self.scale_floor_)
+        # month / week-of-year features only once every month has been seen before it
+        # is forecast (chosen by backtest: on 52 weeks of Online Retail they overfit)
+        span = int(grid["_t"].max() - grid["_t"].min()) + 1
+        self.annual_calendar_ = span >= YEARLY_LAG[self.spec.freq] + self.horizon
+        X, scale = build_features(grid, self.spec, arrays, rows, h, self.scale_floor_, self.annual_calendar_)
         X = self._encode_static(X, fit=True)
         target = y[rows] / scale
         self.num_leaves_, self.min_child_samples_ = self._tree_size(len(rows))
@@ -249,7 +253,7 @@ class DemandForecaster(BaseEstimator):
         rows = np.flatnonzero((t > cutoff) & (t[arrays.start] <= cutoff))  # series with history
         h = grid["_t"].to_numpy()[rows] - cutoff
         h_feat = np.full_like(h, self.horizon) if self.strategy == "lagH" else h
-        X, scale = build_features(grid, spec, arrays, rows, h_feat, self.scale_floor_)
+        X, scale = build_features(grid, spec, arrays, rows, h_feat, self.scale_floor_, self.annual_calendar_)
         X = self._encode_static(X, fit=False)[self.feature_names_]
         out = grid.loc[rows, [*spec.id_cols, spec.time_col]].reset_index(drop=True)
         out["h"] = h

@@ -29,14 +29,14 @@ class ProfileTables:
     rows: dict[str, int] = field(default_factory=dict)
 
 
-def default_as_of(tables: dict[str, pd.DataFrame]) -> pd.Timestamp:
+def default_as_of(tables: dict[str, pd.DataFrame | Path]) -> pd.Timestamp:
     """The midnight after the last transaction or event: the build's "now"."""
     latest = [t["ts"].max() for name in ("transactions", "events") if len(t := tables[name])]
     last = max(latest) if latest else pd.Timestamp.now(tz="UTC")
     return (pd.Timestamp(last).tz_convert("UTC").floor("D") + pd.Timedelta(days=1))
 
 
-def load_tables(validated_dir: Path, erased: set[str] | None = None) -> dict[str, pd.DataFrame]:
+def load_tables(validated_dir: Path, erased: set[str] | None = None) -> dict[str, pd.DataFrame | Path]:
     """Validated tables needed by the build, without the shoppers in the erasure ledger.
 
     `erased` holds SHA-256 hashes of erased customer_refs (features.privacy.ledger).
@@ -60,7 +60,7 @@ def load_tables(validated_dir: Path, erased: set[str] | None = None) -> dict[str
 
 
 def build_profile_tables(
-    tables: dict[str, pd.DataFrame],
+    tables: dict[str, pd.DataFrame | Path],
     identity_map: pd.DataFrame,
     out_dir: Path,
     as_of: pd.Timestamp | None = None,

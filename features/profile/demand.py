@@ -30,66 +30,70 @@ def panel_path(settings: Settings) -> Path:
     return Path(settings.offline_dir) / "store_sku_daily.parquet"
 
 
-def to_feature_table(panel: pd.DataFrame) -> pd.DataFrame:
-    """Panel -> feature rows: event_timestamp, feature columns of Feast-typable dtypes, rolling stats."""
-    missing = {*KEYS, "date"} - set(panel.columns)
+FEAST_TYPES = ("BOOLEAN", "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "FLOAT", "DOUBLE", "VARCHAR")
+
+
+def _feature_sql(con, source: str) -> str:
+    """SELECT producing the feature rows from relation `source` (see module doc).
+
+    Keeps the keys, the stamp, every column Feast can type (numbers, booleans,
+    text) and adds rolling unit statistics as window functions; the panel has
+    every day of a series' life (zero-filled), so row frames are day frames.
+    """
+    columns = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+    names = [c[0] for c in columns]
+    missing = {*KEYS, "date"} - set(names)
     if missing:
         raise DemandPanelError(f"demand panel lacks columns {sorted(missing)}")
-    units = next((c for c in UNITS_CANDIDATES if c in panel.columns), None)
+    units = next((c for c in UNITS_CANDIDATES if c in names), None)
     if units is None:
         raise DemandPanelError(f"demand panel has no units column (one of {UNITS_CANDIDATES})")
-    frame = _rolling_units(panel, units)
-    keep = [*KEYS, "event_timestamp"] + [
-        c for c in frame.columns
-        if c not in (*KEYS, "event_timestamp", "date")
-        and (pd.api.types.is_numeric_dtype(frame[c]) or pd.api.types.is_bool_dtype(frame[c])
-             or pd.api.types.is_string_dtype(frame[c]))
-        and not pd.api.types.is_datetime64_any_dtype(frame[c])
-    ]
-    out = frame[keep].copy()
-    text = out.select_dtypes(include="object").columns
-    out[text] = out[text].astype("string")
-    return out
-
-
-def _rolling_units(panel: pd.DataFrame, units: str) -> pd.DataFrame:
-    """event_timestamp and rolling unit statistics, as DuckDB window functions.
-
-    The panel has every day of a series' life (zero-filled), so row frames are day frames.
+    features = [f'"{n}"' for n, kind, *_ in columns
+                if n not in (*KEYS, "date", "event_timestamp") and kind in FEAST_TYPES]
+    rolling = f'"{units}") OVER (PARTITION BY {", ".join(KEYS)} ORDER BY date ROWS BETWEEN'
+    return f"""
+        SELECT {", ".join(KEYS)}, CAST(CAST(date AS DATE) + 1 AS TIMESTAMPTZ) AS event_timestamp,
+               {", ".join(features)},
+               avg({rolling} 6 PRECEDING AND CURRENT ROW) AS units_mean_7d,
+               avg({rolling} 27 PRECEDING AND CURRENT ROW) AS units_mean_28d,
+               coalesce(stddev_samp({rolling} 27 PRECEDING AND CURRENT ROW), 0.0) AS units_std_28d
+        FROM {source}
     """
+
+
+def to_feature_table(panel: pd.DataFrame) -> pd.DataFrame:
+    """Panel -> feature rows, in memory (for inspection and tests)."""
     from features.profile.inputs import connect
 
     con = connect()
     con.register("panel", panel)
-    frame = con.execute(
-        f"""
-        SELECT *, CAST(CAST(date AS DATE) + 1 AS TIMESTAMPTZ) AS event_timestamp,
-               avg("{units}") OVER (w ROWS BETWEEN 6 PRECEDING AND CURRENT ROW) AS units_mean_7d,
-               avg("{units}") OVER (w ROWS BETWEEN 27 PRECEDING AND CURRENT ROW) AS units_mean_28d,
-               coalesce(stddev_samp("{units}") OVER (w ROWS BETWEEN 27 PRECEDING AND CURRENT ROW), 0.0)
-                   AS units_std_28d
-        FROM panel
-        WINDOW w AS (PARTITION BY {", ".join(KEYS)} ORDER BY date)
-        """
-    ).df()
-    con.close()
-    frame["event_timestamp"] = frame["event_timestamp"].astype("datetime64[us, UTC]")
-    return frame
+    try:
+        return con.execute(_feature_sql(con, "panel")).df()
+    finally:
+        con.close()
 
 
 def build_store_sku_daily(settings: Settings) -> int:
     """Write the store_sku_daily feature table from the demand panel; returns its rows.
 
     The panel is training/demand's (features.demand_panel); it is built here
-    when the demand stage has not written it yet.
+    when the demand stage has not written it yet. DuckDB reads and writes the
+    Parquet files directly: millions of rows never pass through pandas.
     """
+    from features.profile.inputs import connect
+
     path = panel_path(settings)
     if not path.exists():
         from features.demand_panel import write_demand_panel
 
         write_demand_panel(settings.validated_dir, settings.offline_dir)
-    table = to_feature_table(pd.read_parquet(path))
     out = feature_tables_dir(settings) / "store_sku_daily.parquet"
     out.parent.mkdir(parents=True, exist_ok=True)
-    table.to_parquet(out, index=False)
-    return len(table)
+    con = connect()
+    try:
+        source = "read_parquet('{}')".format(str(path.resolve()).replace("'", "''"))
+        target = str(out.resolve()).replace("'", "''")
+        con.execute(f"COPY ({_feature_sql(con, source)}) TO '{target}' (FORMAT parquet)")
+        return int(con.execute(f"SELECT count(*) FROM read_parquet('{target}')").fetchone()[0])
+    finally:
+        con.close()

@@ -6,12 +6,16 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow.parquet as pq
 
 from features.contracts import CONTRACTS
 from omnicast.errors import OmnicastError
 
 REQUIRED = ("identities", "transactions", "events", "products", "locations")
 OPTIONAL = ("consents", "prices", "inventory")
+# Large tables that name nobody: DuckDB scans their Parquet files directly
+# instead of holding them in pandas (they need no erasure filtering).
+SCANNED = ("prices", "inventory")
 
 
 class ProfileInputError(OmnicastError):
@@ -25,8 +29,11 @@ def connect() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def read_validated(validated_dir: Path, table: str) -> pd.DataFrame:
-    """One validated table; an empty frame with the contract columns when optional and absent."""
+def read_validated(validated_dir: Path, table: str) -> pd.DataFrame | Path:
+    """One validated table: a DataFrame, or the Parquet path for a SCANNED table.
+
+    An optional table that is absent is an empty frame with the contract columns.
+    """
     path = Path(validated_dir) / f"{table}.parquet"
     if not path.exists():
         if table in REQUIRED:
@@ -34,11 +41,11 @@ def read_validated(validated_dir: Path, table: str) -> pd.DataFrame:
                 f"validated table {path} is missing: run `omnicast data ingest` first"
             )
         return empty_table(table)
-    frame = pd.read_parquet(path)
-    missing = set(CONTRACTS[table].column_names) - set(frame.columns)
+    columns = pq.read_schema(path).names
+    missing = set(CONTRACTS[table].column_names) - set(columns)
     if missing:
         raise ProfileInputError(f"{path} lacks contract columns {sorted(missing)}")
-    return frame
+    return path if table in SCANNED else pd.read_parquet(path)
 
 
 def empty_table(table: str) -> pd.DataFrame:
@@ -57,11 +64,15 @@ def empty_table(table: str) -> pd.DataFrame:
 
 
 def register(
-    con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame], identity_map: pd.DataFrame
+    con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame | Path], identity_map: pd.DataFrame
 ) -> None:
     """Register source tables and `identity_map` (customer_ref -> customer_id) as views."""
     for name, frame in tables.items():
-        con.register(name, frame)
+        if isinstance(frame, Path):
+            path = str(frame.resolve()).replace("'", "''")
+            con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM read_parquet('{path}')")
+        else:
+            con.register(name, frame)
     con.register("identity_map", identity_map[["customer_ref", "customer_id"]])
     # Each source row that names a known shopper, with their resolved customer_id.
     con.execute(

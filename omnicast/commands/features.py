@@ -94,5 +94,9 @@ def _print_build(summary: dict) -> None:
         f"(largest {ident['largest_component']} refs)"
     )
     if "truth" in ident:
-        line += f"; pairwise precision {ident['truth']['precision']:.4f}, recall {ident['truth']['recall']:.4f}"
+        t = ident["truth"]
+        line += (
+            f"; pairwise precision {t['precision']:.4f}, recall {t['recall']:.4f} "
+            f"({t['recall_of_linkable']:.4f} of the {t['linkable_pairs']:,} pairs any key links)"
+        )
     console.print(line)

@@ -38,7 +38,9 @@ VIEWS: dict[str, tuple[Entity, ...]] = {
     "store_sku_daily": (location, product),
 }
 OPTIONAL_VIEWS = {"store_sku_daily"}  # present once the demand panel has been built
-PUSH_SOURCE = "customer_activity_push"
+# Views the storefront / consent API update in real time, by push source name.
+PUSH_SOURCES = {"customer_activity": "customer_activity_push", "customer_consent": "customer_consent_push"}
+PUSH_SOURCE = PUSH_SOURCES["customer_activity"]
 
 
 class FeatureRepoError(OmnicastError):
@@ -80,8 +82,8 @@ def repo_objects(tables_dir: Path) -> list:
             raise FeatureRepoError(f"feature table {path} is missing: run `omnicast features build`")
         keys = [e.join_key for e in entities]
         source = FileSource(name=f"{name}_source", path=str(path), timestamp_field=TIMESTAMP)
-        if name == "customer_activity":
-            source = PushSource(name=PUSH_SOURCE, batch_source=source)
+        if name in PUSH_SOURCES:
+            source = PushSource(name=PUSH_SOURCES[name], batch_source=source)
         views[name] = FeatureView(
             name=name,
             entities=list(entities),

@@ -91,6 +91,18 @@ def test_consent_is_one_lookup(sqlite_home: tuple) -> None:
         checker.may(ids["web:a1"], "telepathy")
 
 
+def test_a_consent_change_applies_at_once(sqlite_home: tuple) -> None:
+    settings, _, ids = sqlite_home
+    store = fs.open_store(settings)
+    checker = ConsentChecker(store)
+    bob = ids["web:b1"]
+    state = checker.record(bob, "personalization", True, ts="2024-03-01T12:00:00Z")
+    assert state == {"marketing": False, "analytics": False, "personalization": True}
+    assert may_personalize(store, bob)
+    checker.record(bob, "personalization", False, ts="2024-03-01T12:05:00Z")
+    assert not may_personalize(store, bob)
+
+
 def test_cli_get_prints_a_shoppers_online_features(sqlite_home: tuple) -> None:
     import json
 

@@ -70,29 +70,38 @@ def build_profile_tables(
 ) -> ProfileTables:
     """Compute all feature tables (see the package doc for the time convention)."""
     as_of = pd.Timestamp(as_of).tz_convert("UTC") if as_of is not None else default_as_of(tables)
-    con = connect()
-    register(con, tables, identity_map)
-    frames = {
-        "customer_profile": customer.build_customer_profile(con, as_of),
-        "customer_consent": consent.build_consent(con, as_of),
-        "customer_activity": activity.build_activity(con, cart_ttl_days),
-        "product_features": product.build_product(con, as_of, safety_buffer, product_history_days),
-        "location_stock": location.build_location_stock(con, safety_buffer),
-        "location_info": location.build_location_info(con),
-    }
-    con.close()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    con = connect()
+    register(con, tables, identity_map)
+    # In order (activity reuses the customer stamps); each table is written and
+    # released before the next is built, so only one is in memory at a time.
+    builders = {
+        "customer_profile": lambda: customer.build_customer_profile(con, as_of),
+        "customer_consent": lambda: consent.build_consent(con, as_of),
+        "customer_activity": lambda: activity.build_activity(con, cart_ttl_days),
+        "product_features": lambda: product.build_product(con, as_of, safety_buffer, product_history_days),
+        "location_stock": lambda: location.build_location_stock(con, safety_buffer),
+        "location_info": lambda: location.build_location_info(con),
+    }
     result = ProfileTables(as_of=as_of)
-    for name, frame in frames.items():
-        frame["event_timestamp"] = pd.to_datetime(frame["event_timestamp"], utc=True).astype(
-            "datetime64[us, UTC]"
-        )
-        # typed even when a column is all null (Feast needs a type per feature)
-        text = frame.select_dtypes(include="object").columns
-        frame[text] = frame[text].astype("string")
-        path = out_dir / f"{name}.parquet"
-        frame.to_parquet(path, index=False)
-        result.paths[name] = path
-        result.rows[name] = len(frame)
+    try:
+        for name, build in builders.items():
+            path = out_dir / f"{name}.parquet"
+            result.rows[name] = _write(build(), path)
+            result.paths[name] = path
+    finally:
+        con.close()
     return result
+
+
+def _write(frame: pd.DataFrame, path: Path) -> int:
+    """Write a feature table with a UTC microsecond stamp and typed text columns."""
+    frame["event_timestamp"] = pd.to_datetime(frame["event_timestamp"], utc=True).astype(
+        "datetime64[us, UTC]"
+    )
+    # typed even when a column is all null (Feast needs a type per feature)
+    text = frame.select_dtypes(include="object").columns
+    frame[text] = frame[text].astype("string")
+    frame.to_parquet(path, index=False)
+    return len(frame)

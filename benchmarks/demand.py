@@ -262,9 +262,6 @@ def main() -> None:
     print(f"-> {args.out}")
 
 
-if __name__ == "__main__":
-    main()
-
 
 def markdown(results: dict) -> str:
     """The accuracy and timing tables for docs/BENCHMARKS.md."""
@@ -290,3 +287,7 @@ def markdown(results: dict) -> str:
         lines += ["| rows | training rows | threads | fit s |", "|---|---|---|---|"]
         lines += [f"| {s['rows']:,} | {s['train_rows']:,} | {s['threads']} | {s['fit_s']:.1f} |" for s in results["scale"]]
     return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -57,11 +57,12 @@ def demand(
         result, run_id = backtest_demand(
             settings, frame, spec, source, folds, truth_col, **model_params(horizon, objective, strategy)
         )
-    summary = Table(title=f"backtest, {folds} folds ({source})")
+    summary = Table(title=f"backtest, {folds} folds", caption=f"panel: {source}")
     summary.add_column("metric")
     summary.add_column("value", justify="right")
     for key, value in result.summary.items():
-        summary.add_row(key, f"{value:,.4f}" if abs(value) < 1e6 else f"{value:,.0f}")
+        is_count = key in ("rows", "rows_without_forecast", "censored_rows_left_out")
+        summary.add_row(key, f"{value:,.0f}" if is_count else f"{value:.4f}")
     console.print(summary)
     levels = Table(title="by aggregation level")
     for col in result.by_level.columns:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from omnicast.errors import OmnicastError
 from omnicast.commands.context import console, get_settings, user_errors
 from omnicast.progress import progress_bars
 
@@ -77,7 +78,12 @@ def get(
     settings = get_settings(ctx)
     with user_errors():
         subject = find_subject(settings, customer)
-        row = OnlineReader(open_store(settings), service).read(subject.customer_id or customer)
+        if subject.customer_id is None:
+            raise OmnicastError(
+                f"{customer} is not in the identity map: no profile to read "
+                "(run `omnicast features build` after ingesting their data)"
+            )
+        row = OnlineReader(open_store(settings), service).read(subject.customer_id)
     console.print_json(json.dumps(row, default=str))
 
 

@@ -117,3 +117,14 @@ def test_cli_get_prints_a_shoppers_online_features(sqlite_home: tuple) -> None:
     assert row["customer_id"] == ids["web:a1"] and row["monetary_365d"] == 65.0
     result = CliRunner().invoke(app, ["--home", str(settings.home), "features", "materialize"])
     assert result.exit_code == 0 and "customer_profile" in result.output
+
+
+def test_cli_get_an_unknown_shopper_is_a_clear_error(sqlite_home: tuple) -> None:
+    from typer.testing import CliRunner
+
+    from omnicast.cli import app
+
+    settings, _, _ = sqlite_home
+    result = CliRunner().invoke(app, ["--home", str(settings.home), "features", "get", "web:nobody"])
+    assert result.exit_code == 2
+    assert "web:nobody is not in the identity map" in result.output

@@ -67,11 +67,15 @@ class GeneratorConfig(BaseModel):
     discontinued_share: float = Field(0.08, ge=0.0, le=0.5, description="SKUs dropped in history.")
     supply_failure_rate: float = Field(0.04, ge=0.0, le=1.0, description="Replenishments short-shipped.")
 
-    email_typo_rate: float = Field(0.03, ge=0.0, le=0.5, description="Identity rows with a typo'd e-mail.")
+    email_typo_rate: float = Field(0.03, ge=0.0, le=0.5,
+                                   description="POS rows with a typo'd e-mail (typed by a cashier).")
     new_email_rate: float = Field(0.04, ge=0.0, le=0.5, description="Persons with a 2nd web account.")
     shared_device_rate: float = Field(0.3, ge=0.0, le=1.0, description="Households sharing a tablet.")
     placeholder_email_rate: float = Field(0.03, ge=0.0, le=0.5, description="POS rows with noemail@.")
     kiosk_rate: float = Field(0.05, ge=0.0, le=0.5, description="POS rows carrying a store kiosk id.")
+    unlinkable_ref_rate: float = Field(
+        0.005, ge=0.0, le=0.5,
+        description="Refs with only a new e-mail (and new device online): no key can link them.")
 
     browse_sessions_per_order: float = Field(1.5, ge=0.0, le=20.0, description="Browse-only sessions.")
     experiment_days: int = Field(28, ge=7, le=120, description="Length of the offer experiment.")

@@ -4,6 +4,8 @@ A person is the truth; source systems only ever see `customer_ref`s. Link keys
 (hashed e-mail/phone, loyalty id, device id) connect refs of one person, with
 realistic gaps, typos, second accounts, and traps that would wrongly merge
 different people: a household tablet, a store kiosk, a placeholder e-mail.
+Every ref carries at least one key of its own person (the one its source id
+exists because of); only `unlinkable_ref_rate` of refs carry nothing linkable.
 """
 
 from __future__ import annotations
@@ -176,22 +178,32 @@ def build_identities(cfg: GeneratorConfig, persons: Persons, loc: Locations, sta
     sys_names = np.array(SYSTEMS, dtype=object)[system]
     ref = np.array([f"{s}:{i}" for s, i in zip(sys_names, source_id)], dtype=object)
 
-    # Link keys, each with a per-system presence probability.
+    # Link keys, each with a per-system presence probability, then the keys a ref cannot lack.
     probs = np.array([KEY_PROB[s] for s in SYSTEMS])[system]  # (n, 4)
     present = rng.random((n, 4)) < probs
     member = persons.has[person, SYSTEMS.index("loyalty")]
+    pos = system == SYSTEMS.index("pos")
+    unlinkable = _unlinkable_rows(cfg, system, is_second, rng)
+    pos_card = _require_own_key(present, system, person, member, is_second)
+    present[unlinkable] = [True, False, False, False]
     row_email = email[person].copy()
     new_addr = np.array([f"new.{e}" for e in email[person[is_second]]], dtype=object)
     row_email[is_second] = new_addr
-    typo = rng.random(n) < cfg.email_typo_rate
+    # Only addresses a cashier types at the till carry typos; online, newsletter and loyalty
+    # accounts confirm their address by mail before they count.
+    typo = (rng.random(n) < cfg.email_typo_rate) & pos & ~unlinkable
     row_email[typo] = [_typo(e, i) for i, e in enumerate(row_email[typo])]
-    # A shop-floor placeholder address typed in for many different shoppers (at least two).
-    pos_rows = np.flatnonzero(system == 0)
-    n_placeholder = min(pos_rows.size, max(2, round(cfg.placeholder_email_rate * pos_rows.size)))
+    # A shop-floor placeholder address typed in for many different shoppers (at least two). The
+    # cashier types it when the card identifies the shopper, so those till ids stay linkable.
+    candidates = np.flatnonzero(pos_card & ~unlinkable)
+    if candidates.size < 2:
+        candidates = np.flatnonzero(pos & ~unlinkable)
+    n_placeholder = min(candidates.size, max(2, round(cfg.placeholder_email_rate * int(pos.sum()))))
     placeholder = np.zeros(n, dtype=bool)
     if cfg.placeholder_email_rate > 0:
-        placeholder[rng.choice(pos_rows, size=n_placeholder, replace=False)] = True
+        placeholder[rng.choice(candidates, size=n_placeholder, replace=False)] = True
     row_email[placeholder] = PLACEHOLDER_EMAIL
+    row_email[unlinkable] = [f"fresh.{i}@{DOMAINS[0]}" for i in source_id[unlinkable]]
     email_present = present[:, 0] | placeholder | is_second
     email_hash = np.full(n, None, dtype=object)
     email_hash[email_present] = sha256_hex([e.strip().lower() for e in row_email[email_present]])
@@ -204,11 +216,13 @@ def build_identities(cfg: GeneratorConfig, persons: Persons, loc: Locations, sta
     app_rows = system == SYSTEMS.index("app")
     device[app_rows] = app_device[person[app_rows]]
     web_dev = (system == SYSTEMS.index("web")) & present[:, 3]
-    use_tablet = web_dev & shares_tablet[person] & (rng.random(n) < 0.7)
+    use_tablet = web_dev & shares_tablet[person] & (rng.random(n) < 0.7) & ~unlinkable
     device[web_dev & ~use_tablet] = browser[person[web_dev & ~use_tablet]]
     device[use_tablet] = tablet_of_household[persons.household[person[use_tablet]]]
-    kiosk = (system == 0) & (rng.random(n) < cfg.kiosk_rate)
+    kiosk = pos & (rng.random(n) < cfg.kiosk_rate) & ~unlinkable
     device[kiosk] = kiosk_id(loc.ids[persons.home[person[kiosk]]])
+    online_lost = unlinkable & ((system == SYSTEMS.index("web")) | app_rows)
+    device[online_lost] = _device_ids(rng, int(online_lost.sum()), prefix="dev-new-")
 
     offset_days = rng.exponential(45.0, n) + np.where(is_second, rng.uniform(30, 300, n), 0.0)
     first_day = persons.start_day[person] + offset_days
@@ -228,6 +242,38 @@ def build_identities(cfg: GeneratorConfig, persons: Persons, loc: Locations, sta
     }
     return Identities(person, system, ref, source_id, email_hash, phone_hash, loyalty_id, device,
                       first_seen, ref_of, second_web, traps)
+
+
+def _unlinkable_rows(cfg: GeneratorConfig, system: np.ndarray, is_second: np.ndarray,
+                     rng: np.random.Generator) -> np.ndarray:
+    """Refs that no key can link: a new address, a new device, nothing else (`unlinkable_ref_rate`).
+
+    Loyalty ids are the card programme itself, so a loyalty ref always carries its card.
+    """
+    eligible = (system != SYSTEMS.index("loyalty")) & ~is_second
+    return eligible & (rng.random(system.size) < cfg.unlinkable_ref_rate)
+
+
+def _require_own_key(present: np.ndarray, system: np.ndarray, person: np.ndarray, member: np.ndarray,
+                     is_second: np.ndarray) -> np.ndarray:
+    """Give every ref the key its source id exists because of (in place); returns till ids on a card.
+
+    An online, newsletter or loyalty account is opened with an e-mail address; a till (POS)
+    customer id exists because of a loyalty card or an e-receipt address; a second web account
+    has a new address but the shopper's own phone (or card) at checkout. Other keys keep their
+    realistic gaps, so a ref misses some keys but never all of them.
+    """
+    pos = system == SYSTEMS.index("pos")
+    pos_card = pos & member & present[:, 2]
+    present[~pos & ~is_second, 0] = True
+    present[pos & ~pos_card, 0] = True
+    second_card = is_second & member & present[:, 2]
+    by_phone = is_second & ~second_card
+    present[by_phone, 1] = True
+    # ... the same phone that is on the delivery address of their first web account.
+    first_web = (system == SYSTEMS.index("web")) & ~is_second
+    present[first_web & np.isin(person, person[by_phone]), 1] = True
+    return pos_card
 
 
 def _typo(email: str, i: int) -> str:

@@ -109,5 +109,6 @@ def test_products_have_valid_gtins_and_json_attributes(clean) -> None:
 
 def test_money_is_in_cents(clean) -> None:
     for table, col in (("prices", "price"), ("transactions", "unit_price"), ("transactions", "discount"),
-                       ("products", "list_price"), ("products", "unit_cost"), ("offers", "cost")):
+                       ("products", "list_price"), ("products", "unit_cost"), ("offers", "cost"),
+                       ("offers", "value")):
         assert clean.value(f"SELECT count(*) FROM {table} WHERE {col} <> round({col}, 2)") == 0, f"{table}.{col}"

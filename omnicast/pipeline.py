@@ -30,8 +30,10 @@ def _generate(settings: Settings, ctx: dict[str, Any]) -> dict[str, str]:
 
 def _ingest(settings: Settings, ctx: dict[str, Any]) -> dict[str, str]:
     from features.ingest import ingest
+    from features.privacy.ledger import erased_hashes
 
-    totals = ingest(settings.raw_dir, settings.validated_dir, settings.quarantine_dir).to_dict()["totals"]
+    report = ingest(settings.raw_dir, settings.validated_dir, settings.quarantine_dir, erased_hashes(settings))
+    totals = report.to_dict()["totals"]
     return {
         "validated": f"{settings.validated_dir} ({totals['accepted']:,} rows accepted)",
         "quarantine": f"{settings.quarantine_dir} ({totals['quarantined']:,} rows with reasons)",

@@ -1,6 +1,6 @@
 """Ingestion: validate raw source tables against the contracts (features.contracts).
 
-`ingest(raw_dir, validated_dir, quarantine_dir)` reads `raw_dir/<table>.parquet`
+`ingest(raw_dir, validated_dir, quarantine_dir, erased=None)` reads `raw_dir/<table>.parquet`
 (or `.csv`) for every table of INGEST_ORDER and writes
 
 - `validated_dir/<table>.parquet`: accepted rows, only the contract's columns,
@@ -8,7 +8,11 @@
 - `quarantine_dir/<table>.parquet`: rejected rows as read (strings), plus `_row`
   (0-based row in the raw file) and `_reason` (the first failing check);
 - `validated_dir/_ingest_report.json`: per table read / accepted / quarantined /
-  reasons, and totals; read == accepted + quarantined, always.
+  reasons, and totals; read == accepted + quarantined + erased, always.
+
+Erased shoppers (`erased`: the erasure ledger's hashes) are taken out before any
+check and written nowhere; their transaction lines stay as guest lines
+(features.ingest.erasure).
 
 Decisions
 - Required tables: locations, products, transactions (nothing downstream runs

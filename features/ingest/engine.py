@@ -26,6 +26,7 @@ from features.ingest.checks import (
     row_checks,
     typed_select,
 )
+from features.ingest.erasure import Hidden, load_ledger, without_erased
 from features.ingest.errors import IngestError
 from features.ingest.reader import RawFile, discover, register
 from features.ingest.rejects import carry_over
@@ -34,8 +35,14 @@ from features.ingest.writer import staged
 from omnicast.progress import track
 
 
-def ingest(raw_dir: Path, validated_dir: Path, quarantine_dir: Path) -> IngestReport:
-    """Validate every raw table; replace validated/ and quarantine/ only if all went well."""
+def ingest(
+    raw_dir: Path, validated_dir: Path, quarantine_dir: Path, erased: set[str] | None = None
+) -> IngestReport:
+    """Validate every raw table; replace validated/ and quarantine/ only if all went well.
+
+    `erased` holds the erasure ledger's hashes (features.privacy.ledger.erased_hashes):
+    rows naming those shoppers are taken out before validation (features.ingest.erasure).
+    """
     raw_dir, validated_dir, quarantine_dir = Path(raw_dir), Path(validated_dir), Path(quarantine_dir)
     files = discover(raw_dir, INGEST_ORDER)
     validated_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -47,13 +54,14 @@ def ingest(raw_dir: Path, validated_dir: Path, quarantine_dir: Path) -> IngestRe
     ):
         con = _connect(Path(spill))
         try:
+            ledger = load_ledger(con, erased)
             accepted: dict[tuple[str, str], str] = {}
             for table in track(INGEST_ORDER, "ingest"):
                 raw = files[table]
                 if raw is None:
                     report.tables[table] = TableReport.absent()
                 else:
-                    report.tables[table] = _ingest_table(con, raw, v_stage, q_stage, accepted)
+                    report.tables[table] = _ingest_table(con, raw, v_stage, q_stage, accepted, ledger)
                 _keep_referenced(con, CONTRACTS[table], raw is not None, accepted)
         finally:
             con.close()
@@ -76,11 +84,13 @@ def _ingest_table(
     v_stage: Path,
     q_stage: Path,
     accepted: dict[tuple[str, str], str],
+    ledger: bool,
 ) -> TableReport:
     contract = raw.contract
-    register(con, raw, "src")
+    register(con, raw, "src_raw")
     try:
-        return _check_and_write(con, contract, raw, v_stage, q_stage, accepted)
+        hidden = without_erased(con, contract.name, raw.columns, "src_raw", "src", ledger)
+        return _check_and_write(con, contract, raw, v_stage, q_stage, accepted, hidden)
     except duckdb.Error as exc:
         raise IngestError(f"{raw.path}: validation failed ({exc})") from None
 
@@ -92,6 +102,7 @@ def _check_and_write(
     v_stage: Path,
     q_stage: Path,
     accepted: dict[tuple[str, str], str],
+    hidden: Hidden,
 ) -> TableReport:
     source_types = {row[0]: row[1] for row in con.execute("DESCRIBE src").fetchall()}
     typed_cols = ", ".join(q(c) for c in contract.column_names)
@@ -121,9 +132,10 @@ def _check_and_write(
         f"SELECT coalesce({REASON}, ''), count(*) FROM checked GROUP BY ALL ORDER BY 1"
     ).fetchall()
     reasons = {reason: n for reason, n in counts if reason}
-    read = sum(n for _, n in counts)
+    checked = sum(n for _, n in counts)
     quarantined = sum(reasons.values())
-    return TableReport(read, read - quarantined, quarantined, reasons, source=raw.path.name)
+    return TableReport(checked + hidden.erased, checked - quarantined, quarantined, reasons,
+                       source=raw.path.name, erased=hidden.erased, anonymized=hidden.anonymized)
 
 
 def _copy(con: duckdb.DuckDBPyConnection, query: str, path: Path) -> None:

@@ -1,4 +1,4 @@
-"""The accounting of one ingest run: per table read = accepted + quarantined, exactly."""
+"""The accounting of one ingest run: per table read = accepted + quarantined + erased, exactly."""
 
 from __future__ import annotations
 
@@ -13,7 +13,12 @@ REPORT_NAME = "_ingest_report.json"
 
 @dataclass(frozen=True)
 class TableReport:
-    """One table's counts; `status` is "ingested" or "absent" (optional file not given)."""
+    """One table's counts; `status` is "ingested" or "absent" (optional file not given).
+
+    `erased`: rows dropped because they name a shopper in the erasure ledger (written
+    nowhere). `anonymized`: transaction lines of erased shoppers kept as guest lines
+    (already counted in accepted or quarantined).
+    """
 
     read: int
     accepted: int
@@ -21,12 +26,14 @@ class TableReport:
     reasons: dict[str, int] = field(default_factory=dict)
     status: str = "ingested"
     source: str | None = None
+    erased: int = 0
+    anonymized: int = 0
 
     def __post_init__(self) -> None:
-        if self.read != self.accepted + self.quarantined:
+        if self.read != self.accepted + self.quarantined + self.erased:
             raise AssertionError(
                 f"accounting broken: read {self.read} != accepted {self.accepted} "
-                f"+ quarantined {self.quarantined}"
+                f"+ quarantined {self.quarantined} + erased {self.erased}"
             )
         if sum(self.reasons.values()) != self.quarantined:
             raise AssertionError(f"reasons {self.reasons} do not add up to {self.quarantined}")
@@ -47,7 +54,7 @@ class IngestReport:
     def totals(self) -> dict[str, int]:
         return {
             key: sum(getattr(t, key) for t in self.tables.values())
-            for key in ("read", "accepted", "quarantined")
+            for key in ("read", "accepted", "quarantined", "erased", "anonymized")
         }
 
     def to_dict(self) -> dict:

@@ -51,8 +51,10 @@ def ingest(ctx: typer.Context) -> None:
     """Validate raw tables against the contracts; bad rows go to quarantine with a reason."""
     settings = get_settings(ctx)
     from features.ingest import ingest as run
+    from features.privacy.ledger import erased_hashes
+
     with user_errors(), progress_bars():
-        report = run(settings.raw_dir, settings.validated_dir, settings.quarantine_dir)
+        report = run(settings.raw_dir, settings.validated_dir, settings.quarantine_dir, erased_hashes(settings))
     _print_ingest(report.to_dict())
 
 
@@ -92,13 +94,14 @@ def _import_and_ingest(
 ) -> Settings:
     """Map the source into raw/, then validate it, so the user sees one full accounting."""
     from features.ingest import ingest as validate
+    from features.privacy.ledger import erased_hashes
 
     settings = get_settings(ctx)
     with user_errors(), progress_bars():
         counts = run(path, settings.raw_dir)
         _print_counts(f"imported {path.name}", counts, settings.raw_dir)
         console.print("source lines the adapter could not map ('rejected') go to quarantine/ with a reason")
-        report = validate(settings.raw_dir, settings.validated_dir, settings.quarantine_dir)
+        report = validate(settings.raw_dir, settings.validated_dir, settings.quarantine_dir, erased_hashes(settings))
     _print_ingest(report.to_dict())
     return settings
 
@@ -133,14 +136,14 @@ def _print_counts(verb: str, counts: dict[str, int], where: Path) -> None:
 
 
 def _print_ingest(report: dict) -> None:
-    table = Table(title="ingest: read = accepted + quarantined")
-    for col in ("table", "read", "accepted", "quarantined", "top reasons"):
+    table = Table(title="ingest: read = accepted + quarantined + erased")
+    for col in ("table", "read", "accepted", "quarantined", "erased", "top reasons"):
         table.add_column(col, justify="left" if col in ("table", "top reasons") else "right")
     rows = [(name, t) for name, t in report["tables"].items()]
     rows += [(f"{name} (source lines)", t) for name, t in report.get("adapters", {}).items()]
     for name, t in rows:
         if t.get("status") == "absent":
-            table.add_row(name, "-", "-", "-", "absent (optional table)")
+            table.add_row(name, "-", "-", "-", "-", "absent (optional table)")
             continue
         reasons = sorted(t["reasons"].items(), key=lambda kv: -kv[1])[:3]
         table.add_row(
@@ -148,6 +151,7 @@ def _print_ingest(report: dict) -> None:
             f"{t['read']:,}",
             f"{t['accepted']:,}",
             f"{t['quarantined']:,}",
+            f"{t.get('erased', 0):,}" + (f" (+{t['anonymized']:,} anonymized)" if t.get("anonymized") else ""),
             ", ".join(f"{r} ({n:,})" for r, n in reasons),
         )
     console.print(table)

@@ -31,14 +31,14 @@ def test_every_contract_table_is_generated_validated_and_accounted(demo_home: Pa
     report = json.loads((demo_home / "offline" / "validated" / "_ingest_report.json").read_text())
     for name in CONTRACTS:
         counts = report["tables"][name]
-        assert counts["read"] == counts["accepted"] + counts["quarantined"], name
+        assert counts["read"] == counts["accepted"] + counts["quarantined"] + counts["erased"], name
         assert counts["read"] == pd.read_parquet(demo_home / "raw" / f"{name}.parquet").shape[0]
         validated = pd.read_parquet(demo_home / "offline" / "validated" / f"{name}.parquet")
         assert len(validated) == counts["accepted"]
         assert list(validated.columns) == CONTRACTS[name].column_names
     totals = report["totals"]
     assert totals["quarantined"] > 0  # the demo injects faults on purpose
-    assert totals["read"] == totals["accepted"] + totals["quarantined"]
+    assert totals["read"] == totals["accepted"] + totals["quarantined"] + totals["erased"]
 
 
 def test_quarantined_rows_carry_reasons(demo_home: Path) -> None:

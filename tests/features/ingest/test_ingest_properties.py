@@ -58,7 +58,7 @@ def test_accounting_and_accepted_rows_match_the_contract(rows: list[dict]) -> No
         report = run_ingest(home, tables).tables["transactions"]
         accepted = pd.read_parquet(home["validated"] / "transactions.parquet")
         quarantine = pd.read_parquet(home["quarantine"] / "transactions.parquet")
-    assert report.read == len(rows) == report.accepted + report.quarantined
+    assert report.read == len(rows) == report.accepted + report.quarantined + report.erased
     assert (len(accepted), len(quarantine)) == (report.accepted, report.quarantined)
     assert quarantine["_reason"].notna().all()
     expected_ok = _oracle(tx)

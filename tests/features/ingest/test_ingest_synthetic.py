@@ -39,11 +39,11 @@ def ingested(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, pd.D
 def test_accounting_adds_up_for_every_table(ingested) -> None:
     home, report, faults = ingested
     for name, t in report["tables"].items():
-        assert t["read"] == t["accepted"] + t["quarantined"], name
+        assert t["read"] == t["accepted"] + t["quarantined"] + t["erased"], name
         assert t["read"] == pd.read_parquet(home / "raw" / f"{name}.parquet").shape[0], name
         assert t["quarantined"] == int((faults["table"] == name).sum()), name
     totals = report["totals"]
-    assert totals["read"] == totals["accepted"] + totals["quarantined"]
+    assert totals["read"] == totals["accepted"] + totals["quarantined"] + totals["erased"]
     assert totals["quarantined"] == len(faults) > 0
 
 

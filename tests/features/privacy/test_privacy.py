@@ -119,3 +119,20 @@ def test_unknown_subject_is_a_clear_error(home: tuple) -> None:
     assert result.exit_code == 2 and "not in the identity map" in result.output
     result = CliRunner().invoke(app, ["--home", str(settings.home), "privacy", "export", "nobody"])
     assert result.exit_code == 2 and "neither a customer_id" in result.output
+
+
+def test_ingest_after_erasure_keeps_the_person_out_of_validated_and_quarantine(home: tuple) -> None:
+    settings, ids = home
+    _cli(settings, "privacy", "erase", ids["web:a1"], "--yes")
+    tiny_retail.write_raw(settings.raw_dir)  # the source export still holds her
+    result = _cli(settings, "data", "ingest")
+    assert "erased" in result.output
+    found = _mentions(settings, ANNA_REFS, ids["web:a1"])
+    assert not [p for p in found if p.startswith(("offline/validated", "quarantine"))], found
+    report = json.loads((settings.validated_dir / "_ingest_report.json").read_text())
+    for name, t in report["tables"].items():
+        assert t["read"] == t["accepted"] + t["quarantined"] + t["erased"], name
+    assert report["totals"]["erased"] > 0 and report["tables"]["identities"]["erased"] == 3
+    assert report["tables"]["transactions"]["anonymized"] == 5
+    events = pd.read_parquet(settings.validated_dir / "events.parquet")
+    assert "dev-anna" not in set(events["device_id"].dropna())  # her logged-out view too

@@ -23,6 +23,8 @@ SIDE_DIR = "side"
 def read_strings(path: Path, columns: tuple[str, ...], fmt_name: str) -> pd.DataFrame:
     """The source as all-string columns (blank = ""), checked for the format's columns."""
     path = Path(path)
+    if path.is_dir():
+        raise AdapterError(f"{path} is a directory: give the {fmt_name} file itself")
     if not path.is_file():
         raise AdapterError(f"{path}: no such file")
     try:
@@ -35,9 +37,12 @@ def read_strings(path: Path, columns: tuple[str, ...], fmt_name: str) -> pd.Data
     frame.columns = [str(c).strip() for c in frame.columns]
     missing = [c for c in columns if c not in frame.columns]
     if missing:
+        found = list(frame.columns)[:12]
         raise AdapterError(
-            f"{path}: not a {fmt_name} file: missing columns {missing} (expected {list(columns)})"
+            f"{path}: not a {fmt_name} file: missing columns {missing} (found {found})"
         )
+    if frame.empty:  # importing nothing would replace the home's raw data with empty tables
+        raise AdapterError(f"{path}: has the {fmt_name} header but no data rows")
     return frame[list(columns)].reset_index(drop=True)
 
 

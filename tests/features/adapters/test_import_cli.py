@@ -38,3 +38,24 @@ def test_ingest_without_raw_data_exits_2(_isolated_home: Path) -> None:
     result = runner.invoke(app, ["data", "ingest"])
     assert result.exit_code == 2
     assert "does not exist" in result.output
+
+
+def test_directory_is_named_as_a_directory(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["data", "import", "online-retail", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "is a directory" in result.output
+
+
+def test_wrong_format_names_the_columns_found(hillstrom_cut: Path, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["data", "import", "online-retail", str(hillstrom_cut)])
+    assert result.exit_code == 2
+    assert "not a UCI Online Retail file" in result.output
+    assert "found" in result.output and "recency" in result.output
+
+
+def test_header_only_file_is_an_error_and_keeps_raw(hillstrom_cut: Path, tmp_path: Path) -> None:
+    header_only = tmp_path / "header.csv"
+    header_only.write_text(hillstrom_cut.read_text().splitlines()[0] + "\n")
+    result = runner.invoke(app, ["data", "import", "hillstrom", str(header_only)])
+    assert result.exit_code == 2
+    assert "no data rows" in result.output

@@ -474,14 +474,26 @@ def pct(x: float) -> str:
     return f"{x * 100:+.1f}%".replace("+-", "-")
 
 
+def _excludes_zero(i: Interval) -> bool:
+    return i.lower > 0 or i.upper < 0
+
+
 def describe_change(c: Comparison, spec: MetricSpec) -> str:
-    """'raised spend per customer by 7.7% (95% CI 3.1% to 12.4%)'."""
-    rel = c.decision_relative
+    """'raised spend per customer by 7.7% (95% CI 3.1% to 12.4%)'.
+
+    The decision rests on the absolute test; the relative (delta-method) interval
+    is quoted only when it tells the same story (both exclude zero, or both
+    include it). Otherwise a reader would see "likely real" next to an interval
+    spanning zero, so the absolute interval is quoted, with the relative change
+    as context.
+    """
+    rel, a = c.decision_relative, c.decision_absolute
+    verb = "raised" if a.estimate > 0 else "lowered"
+    absolute = f"by {abs(a.estimate):,.3g} (95% CI {a.lower:+,.3g} to {a.upper:+,.3g})"
     if not np.isfinite(rel.estimate):  # control mean 0: no relative change, say it in units
-        a = c.decision_absolute
-        verb = "raised" if a.estimate > 0 else "lowered"
-        return f"{verb} {spec.title} by {abs(a.estimate):,.3g} (95% CI {a.lower:+,.3g} to {a.upper:+,.3g}) from zero"
-    verb = "raised" if rel.estimate > 0 else "lowered"
+        return f"{verb} {spec.title} {absolute} from zero"
+    if _excludes_zero(rel) != _excludes_zero(a):
+        return f"{verb} {spec.title} {absolute}, a {pct(rel.estimate)} change"
     return (
         f"{verb} {spec.title} by {abs(rel.estimate) * 100:.1f}% "
         f"(95% CI {pct(rel.lower)} to {pct(rel.upper)})"

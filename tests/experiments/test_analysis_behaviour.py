@@ -126,3 +126,28 @@ def test_sequential_decisions_quote_the_always_valid_interval() -> None:
     assert seq.decision_relative == seq.sequential_relative
     assert seq.decision_relative.lower < fixed.decision_relative.lower
     assert seq.p_value == seq.sequential_absolute.p_value > fixed.p_value
+
+
+def _comparison(absolute: tuple[float, float, float], relative: tuple[float, float, float]):
+    from experiments.analysis import Comparison, Interval
+
+    a, r = Interval(estimate=absolute[0], lower=absolute[1], upper=absolute[2]), Interval(
+        estimate=relative[0], lower=relative[1], upper=relative[2]
+    )
+    return Comparison(
+        metric="revenue", variant="treatment", n_control=400, n_variant=400, mean_control=15.7,
+        mean_variant=37.9, absolute=a, relative=r, sequential_absolute=a, sequential_relative=r,
+        chance_to_win=0.97, loss_if_ship=0.0, loss_if_keep=1.2, p_value=0.007, significant=True, better=True,
+    )
+
+
+def test_headline_never_quotes_an_interval_that_contradicts_the_decision() -> None:
+    from experiments.analysis import describe_change
+
+    spec = MetricSpec(name="revenue", kind="continuous", column="revenue", label="revenue per customer")
+    # The demo's case: absolute test significant, delta-method relative interval spanning zero.
+    text = describe_change(_comparison((18.9, 5.24, 32.5), (1.202, -0.011, 2.41)), spec)
+    assert text == "raised revenue per customer by 18.9 (95% CI +5.24 to +32.5), a +120.2% change"
+    # When both agree, the relative interval is what a marketer reads.
+    text = describe_change(_comparison((18.9, 5.24, 32.5), (1.202, 0.21, 2.41)), spec)
+    assert text == "raised revenue per customer by 120.2% (95% CI +21.0% to +241.0%)"

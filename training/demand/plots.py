@@ -42,8 +42,11 @@ def forecast_figure(
         f = forecasts.loc[(forecasts[ids] == list(key)).all(axis=1)].sort_values(spec.time_col)
         ax.plot(h[spec.time_col], h[spec.target_col], color="0.4", lw=1, label="history")
         if {"q0.1", "q0.9"} <= set(f.columns):
-            ax.fill_between(f[spec.time_col], f["q0.1"], f["q0.9"], color="tab:blue", alpha=0.2, label="10-90%")
-        ax.plot(f[spec.time_col], f["mean"], color="tab:blue", lw=1.5, label="forecast")
+            ax.fill_between(f[spec.time_col], f["q0.1"], f["q0.9"], color="tab:blue", alpha=0.2, label="80% interval (q0.1-q0.9)")
+        if "q0.5" in f.columns:
+            ax.plot(f[spec.time_col], f["q0.5"], color="tab:blue", lw=1, ls=":", label="median")
+        # For an intermittent series the mean can sit above q0.9 (zero on >90% of days): not a crossing.
+        ax.plot(f[spec.time_col], f["mean"], color="tab:blue", lw=1.5, label="mean forecast")
         if actual_col and actual_col in f:
             ax.plot(f[spec.time_col], f[actual_col], color="black", lw=1, ls="--", label="actual")
         ax.set_title(" / ".join(map(str, key)), fontsize=9)

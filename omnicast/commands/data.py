@@ -136,22 +136,26 @@ def _print_counts(verb: str, counts: dict[str, int], where: Path) -> None:
 
 
 def _print_ingest(report: dict) -> None:
-    table = Table(title="ingest: read = accepted + quarantined + erased")
-    for col in ("table", "read", "accepted", "quarantined", "erased", "top reasons"):
-        table.add_column(col, justify="left" if col in ("table", "top reasons") else "right")
     rows = [(name, t) for name, t in report["tables"].items()]
     rows += [(f"{name} (source lines)", t) for name, t in report.get("adapters", {}).items()]
+    # The erased column (rows of shoppers in the erasure ledger) only when erasure took any.
+    erasing = any(t.get("erased") or t.get("anonymized") for _, t in rows)
+    cols = ("table", "read", "accepted", "quarantined", *(("erased",) if erasing else ()), "top reasons")
+    table = Table(title="ingest: read = accepted + quarantined" + (" + erased" if erasing else ""))
+    for col in cols:
+        table.add_column(col, justify="left" if col in ("table", "top reasons") else "right")
     for name, t in rows:
         if t.get("status") == "absent":
-            table.add_row(name, "-", "-", "-", "-", "absent (optional table)")
+            table.add_row(name, *["-"] * (len(cols) - 2), "absent (optional table)")
             continue
         reasons = sorted(t["reasons"].items(), key=lambda kv: -kv[1])[:3]
+        erased = [f"{t.get('erased', 0):,}" + (f" (+{t['anonymized']:,} as guests)" if t.get("anonymized") else "")]
         table.add_row(
             name,
             f"{t['read']:,}",
             f"{t['accepted']:,}",
             f"{t['quarantined']:,}",
-            f"{t.get('erased', 0):,}" + (f" (+{t['anonymized']:,} anonymized)" if t.get("anonymized") else ""),
+            *(erased if erasing else []),
             ", ".join(f"{r} ({n:,})" for r, n in reasons),
         )
     console.print(table)

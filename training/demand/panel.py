@@ -61,6 +61,8 @@ class PanelSpec:
         missing = [c for c in self.columns if c not in panel.columns]
         if missing:
             raise PanelError(f"panel lacks column(s) {missing}; it has {list(panel.columns)}")
+        if panel.empty:
+            raise PanelError("panel has no rows")
         y = pd.to_numeric(panel[self.target_col], errors="coerce")
         if y.isna().any():
             raise PanelError(f"target {self.target_col!r} has {int(y.isna().sum())} missing or non-numeric values")

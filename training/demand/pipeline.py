@@ -30,12 +30,14 @@ def read_panel_file(path: Path, spec: PanelSpec) -> pd.DataFrame:
     path = Path(path)
     if not path.exists():
         raise PanelError(f"panel file {path} does not exist")
-    if path.suffix == ".parquet":
-        frame = pd.read_parquet(path)
-    elif path.suffix in (".csv", ".gz"):
-        frame = pd.read_csv(path)
-    else:
+    if path.is_dir():
+        raise PanelError(f"panel file {path} is a directory; give a .parquet or .csv file")
+    if path.suffix not in (".parquet", ".csv", ".gz"):
         raise PanelError(f"panel file {path} must be .parquet or .csv")
+    try:
+        frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    except (OSError, ValueError, pd.errors.ParserError) as exc:  # incl. UnicodeDecodeError, ArrowInvalid
+        raise PanelError(f"panel file {path} cannot be read as {path.suffix[1:]} ({exc})") from None
     missing = [c for c in spec.columns if c not in frame.columns]
     if missing:
         raise PanelError(f"{path} lacks column(s) {missing}; it has {list(frame.columns)}")

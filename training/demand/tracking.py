@@ -110,12 +110,20 @@ def promote(settings: Settings, version: str, name: str = MODEL_NAME, alias: str
     configure(settings)
     client = MlflowClient()
     try:
+        client.get_registered_model(name)
+    except mlflow.exceptions.MlflowException:
+        names = sorted(m.name for m in client.search_registered_models())
+        raise RegistryError(f"no registered model named {name!r}; registered: {names or 'none'}") from None
+    try:
         client.get_model_version(name, str(version))
     except mlflow.exceptions.MlflowException:
         known = [v.version for v in client.search_model_versions(f"name = '{name}'")]
         raise RegistryError(f"{name} has no version {version}; versions: {sorted(known, key=int) or 'none'}") from None
     previous = champion_version(client, name, alias)
-    client.set_registered_model_alias(name, alias, str(version))
+    try:
+        client.set_registered_model_alias(name, alias, str(version))
+    except mlflow.exceptions.MlflowException as exc:  # empty, 'latest', 'v<N>' ... are reserved
+        raise RegistryError(f"--alias {alias!r} is not a valid MLflow alias: {exc.message}") from None
     return {"model": name, "alias": alias, "previous": previous or "-", "version": str(version)}
 
 

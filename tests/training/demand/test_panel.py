@@ -66,3 +66,9 @@ def test_discontinued_series_end_at_their_last_row_unless_filled_to_end() -> Non
     assert len(regularise(panel, PanelSpec(("sku",), "date", "units", "D"))[lambda d: d.sku == "b"]) == 3
     extended = regularise(panel, PanelSpec(("sku",), "date", "units", "D", fill_to_end=False), end_period=None)
     assert len(extended[extended.sku == "a"]) == 4
+
+
+def test_an_empty_panel_is_named() -> None:
+    empty = pd.DataFrame({"sku": [], "date": pd.to_datetime([]), "units": []})
+    with pytest.raises(PanelError, match="no rows"):
+        regularise(empty, PanelSpec(("sku",), "date", "units", "D"))

@@ -38,6 +38,10 @@ def test_register_promote_and_load_champion(settings) -> None:
     pd.testing.assert_frame_equal(champion.predict(panel), expected)
     with pytest.raises(tracking.RegistryError, match="no version 9"):
         tracking.promote(settings, "9")
+    with pytest.raises(tracking.RegistryError, match="no registered model named 'nosuch'.*omnicast-demand"):
+        tracking.promote(settings, "1", name="nosuch")
+    with pytest.raises(tracking.RegistryError, match="--alias ''"):
+        tracking.promote(settings, "1", alias="")
     rows = tracking.list_models(settings)
     assert [(r["version"], r["aliases"]) for r in rows] == [("1", "champion"), ("2", "")]
 
@@ -85,4 +89,17 @@ def test_cli_names_bad_input(tmp_path: Path) -> None:
     res = runner.invoke(app, [*home, "forecast", "demand"])
     assert res.exit_code == 2 and "champion" in res.output
     res = runner.invoke(app, [*home, "models", "promote", "omnicast-demand", "3"])
-    assert res.exit_code == 2 and "no version 3" in res.output
+    assert res.exit_code == 2 and "no registered model named 'omnicast-demand'" in res.output
+
+
+def test_cli_names_unreadable_and_empty_panels(tmp_path: Path) -> None:
+    runner = CliRunner()
+    garbage = tmp_path / "garbage.csv"
+    garbage.write_bytes(bytes(range(256)) * 8)
+    empty = tmp_path / "empty.csv"
+    empty.write_text("sku,week,units\n")
+    cases = [(garbage, "cannot be read as csv"), (empty, "no rows"), (tmp_path, "is a directory")]
+    for path, message in cases:
+        args = ["--home", str(tmp_path / "h"), "backtest", "demand", "--panel", str(path)]
+        res = runner.invoke(app, [*args, "--id", "sku", "--time", "week", "--freq", "W"])
+        assert res.exit_code == 2 and message in res.output, (path, res.output)

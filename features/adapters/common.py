@@ -15,7 +15,7 @@ import pandas as pd
 from features.adapters.errors import AdapterError
 from features.contracts import CONTRACTS
 from features.ingest.rejects import write_rejects
-from features.ingest.writer import staged
+from features.staging import staged
 
 SIDE_DIR = "side"
 

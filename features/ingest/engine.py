@@ -31,7 +31,7 @@ from features.ingest.errors import IngestError
 from features.ingest.reader import RawFile, discover, register
 from features.ingest.rejects import carry_over
 from features.ingest.report import REPORT_NAME, IngestReport, TableReport
-from features.ingest.writer import staged
+from features.staging import staged
 from omnicast.progress import track
 
 

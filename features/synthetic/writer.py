@@ -8,8 +8,6 @@ fixed settings and no wall-clock metadata: the same input gives the same bytes.
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from features.contracts import Contract
+from features.staging import staged
 
 ARROW_TYPES = {"string": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(),
                "timestamp": pa.string(), "date": pa.string()}
@@ -113,19 +112,5 @@ def replace_dir_atomically(target: Path, fill: Callable[[Path], None]) -> None:
 
     A reader never sees a half-written raw/; a failure leaves the previous one intact.
     """
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-new-", dir=target.parent))
-    try:
-        fill(staging)
-        old = None
-        if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}-old-", dir=target.parent))
-            old.rmdir()
-            target.rename(old)
-        staging.rename(target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    with staged(Path(target)) as (stage,):
+        fill(stage)

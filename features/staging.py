@@ -1,4 +1,7 @@
-"""Write outputs next to their destination first, then swap them in at the very end.
+"""Write a directory next to its destination first, then swap it in at the very end.
+
+Shared by every stage that replaces a whole directory (raw/ from the generator and
+the adapters, validated/ and quarantine/ from ingestion).
 
 A failed run therefore leaves validated/ and quarantine/ exactly as they were:
 every error is raised while only the staging directories exist, and the swap

@@ -23,14 +23,21 @@ def load_units(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(accepted units, rejected rows with a `reason` column)."""
     path = Path(path)
+    if path.is_dir():
+        raise UnitDataError(f"data file {path} is a directory; give the per-unit CSV itself")
     if not path.is_file():
         raise UnitDataError(f"data file not found: {path}")
     wanted = list(dict.fromkeys([arm, *numeric, *(segments or [])]))
-    header = pd.read_csv(path, nrows=0).columns
-    missing = [c for c in wanted if c not in header]
-    if missing:
-        raise UnitDataError(f"{path.name} has no column(s) {missing}; its columns are {list(header)}")
-    raw = pd.read_csv(path, usecols=wanted, dtype={c: "string" for c in [arm, *(segments or [])]})
+    try:
+        header = pd.read_csv(path, nrows=0).columns
+        missing = [c for c in wanted if c not in header]
+        if missing:
+            raise UnitDataError(f"{path.name} has no column(s) {missing}; its columns are {list(header)}")
+        raw = pd.read_csv(path, usecols=wanted, dtype={c: "string" for c in [arm, *(segments or [])]})
+    except (ValueError, pd.errors.ParserError) as exc:  # EmptyDataError, UnicodeDecodeError, bad quoting
+        raise UnitDataError(f"{path} cannot be read as a CSV ({str(exc).strip()})") from None
+    if raw.empty:
+        raise UnitDataError(f"{path.name} has a header but no data rows")
     reason = pd.Series(pd.NA, index=raw.index, dtype="string")
     reason = reason.mask(raw[arm].isna() & reason.isna(), f"blank {arm}")
     for col in dict.fromkeys(numeric):
@@ -40,4 +47,8 @@ def load_units(
     for col in segments or []:
         raw[col] = raw[col].fillna("(blank)")
     bad = reason.notna()
+    if bad.all():  # otherwise the analysis would only report that no arm is present
+        counts = reason.value_counts().head(3)
+        why = ", ".join(f"{r}: {n:,}" for r, n in counts.items())
+        raise UnitDataError(f"none of the {len(raw):,} rows of {path.name} can be analysed ({why})")
     return raw[~bad].reset_index(drop=True), raw[bad].assign(reason=reason[bad]).reset_index()

@@ -94,7 +94,7 @@ def load_metrics(path: Path) -> list[MetricSpec]:
 
     try:
         raw = yaml.safe_load(Path(path).read_text())
-    except (OSError, yaml.YAMLError) as exc:
+    except (OSError, ValueError, yaml.YAMLError) as exc:  # ValueError: not UTF-8 text
         raise MetricError(f"cannot read metrics file {path}: {exc}") from None
     items = raw.get("metrics", raw) if isinstance(raw, dict) else raw
     if not isinstance(items, list):

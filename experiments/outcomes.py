@@ -37,6 +37,12 @@ class OutcomeWindow:
     end: pd.Timestamp | None = None  # fixed end of the outcome period (e.g. the experiment's end)
     purchases_only: bool = False  # count purchase lines only (returns not netted off)
 
+    def __post_init__(self) -> None:
+        if not self.days > 0:
+            raise OutcomeError(f"--window-days must be > 0 (days of outcomes after first exposure), got {self.days:g}")
+        if not self.pre_days >= 0:
+            raise OutcomeError(f"pre_days must be >= 0 (days of pre-period covariate), got {self.pre_days:g}")
+
 
 @dataclass
 class UnitOutcomes:

@@ -81,6 +81,14 @@ def report(
     with user_errors(), progress_bars():
         if (data is None) == (experiment_id is None):
             raise ExperimentDataError("give exactly one of --data (a per-unit CSV) or --experiment (platform data)")
+        csv_only = {"--metric": metric, "--ratio": ratio, "--metrics-file": metrics_file, "--guardrail": guardrail,
+                    "--lower-is-better": lower_is_better, "--arm": arm != "variant"}
+        given = [flag for flag, value in csv_only.items() if value]
+        if experiment_id is not None and given:
+            raise ExperimentDataError(
+                f"{', '.join(given)} only apply with --data; --experiment reports revenue per customer, "
+                "conversion, average order value and refunds (guardrail)"
+            )
         config = AnalysisConfig.build(
             alpha=alpha,
             covariates=covariate,

@@ -97,3 +97,50 @@ def test_assign_is_deterministic() -> None:
     again = runner.invoke(app, ["experiment", "assign", "exp1", "cus_1", "cus_2", "--holdout", "0.1"])
     assert first.exit_code == 0 and first.output == again.output
     assert first.output.count("\n") == 2
+
+
+def test_unreadable_empty_or_all_bad_csvs_are_named(tmp_path: Path) -> None:
+    garbage = tmp_path / "garbage.csv"
+    garbage.write_bytes(bytes(range(256)) * 8)
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    header_only = tmp_path / "header.csv"
+    header_only.write_text("segment,spend\n")
+    text_metric = tmp_path / "text.csv"
+    text_metric.write_text("segment,spend\nNo E-Mail,abc\nMens E-Mail,xyz\n")
+    cases = [
+        (garbage, "cannot be read as a CSV"),
+        (empty, "cannot be read as a CSV"),
+        (header_only, "no data rows"),
+        (text_metric, "spend not a number: 2"),
+        (tmp_path, "is a directory"),
+    ]
+    for path, message in cases:
+        result = runner.invoke(app, [
+            "experiment", "report", "--data", str(path), "--arm", "segment", "--control", "No E-Mail",
+            "--metric", "spend", "--out", str(tmp_path / "out"),
+        ])
+        assert result.exit_code == 2, (path, result.output)
+        assert message in " ".join(result.output.split()), (path, result.output)
+
+
+def test_csv_only_options_are_refused_with_experiment(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["experiment", "report", "--experiment", "x", "--metric", "spend"])
+    assert result.exit_code == 2
+    assert "--metric only apply with --data" in " ".join(result.output.split())
+
+
+def test_window_days_must_be_positive(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["experiment", "report", "--experiment", "x", "--window-days", "-1"])
+    assert result.exit_code == 2
+    assert "--window-days must be > 0" in " ".join(result.output.split())
+
+
+def test_a_binary_metrics_file_is_named(tmp_path: Path) -> None:
+    data = _cut(tmp_path)
+    spec = tmp_path / "metrics.yaml"
+    spec.write_bytes(bytes(range(128, 256)))
+    result = runner.invoke(app, ["experiment", "report", "--data", str(data), "--arm", "segment", "--control",
+                                 "No E-Mail", "--metrics-file", str(spec), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "cannot read metrics file" in result.output

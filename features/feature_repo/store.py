@@ -134,7 +134,13 @@ class OnlineReader:
         self._EntityKey, self._Value, self._to_python = EntityKey, Value, feast_value_type_to_python_type
         self._config = store.config
         self._online = store._get_provider().online_store
-        fs = store.get_feature_service(service)
+        from feast.errors import FeatureServiceNotFoundException
+
+        try:
+            fs = store.get_feature_service(service)
+        except FeatureServiceNotFoundException:
+            known = sorted(f.name for f in store.list_feature_services())
+            raise FeatureRepoError(f"no feature service {service!r}; services: {known or 'none (run `omnicast features apply`)'}") from None
         self._reads = []
         for projection in fs.feature_view_projections:
             view = store.get_feature_view(projection.name)

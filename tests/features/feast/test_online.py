@@ -128,3 +128,14 @@ def test_cli_get_an_unknown_shopper_is_a_clear_error(sqlite_home: tuple) -> None
     result = CliRunner().invoke(app, ["--home", str(settings.home), "features", "get", "web:nobody"])
     assert result.exit_code == 2
     assert "web:nobody is not in the identity map" in result.output
+
+
+def test_cli_get_an_unknown_service_lists_the_services(sqlite_home: tuple) -> None:
+    from typer.testing import CliRunner
+
+    from omnicast.cli import app
+
+    settings, _, _ = sqlite_home
+    result = CliRunner().invoke(app, ["--home", str(settings.home), "features", "get", "pos:p1", "--service", "nope"])
+    assert result.exit_code == 2
+    assert "no feature service 'nope'" in result.output and "nbo_customer" in result.output

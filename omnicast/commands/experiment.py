@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 app = typer.Typer(help="A/B test assignment, analysis and reports.", no_args_is_help=True)
 
 
-def _weights(text: Optional[str]) -> Optional[dict[str, float]]:
+def _weights(text: Optional[str], flag: str = "--weights") -> Optional[dict[str, float]]:
     from experiments.analysis import ExperimentDataError
 
     if not text:
@@ -26,10 +26,16 @@ def _weights(text: Optional[str]) -> Optional[dict[str, float]]:
     out: dict[str, float] = {}
     for part in text.split(","):
         name, _, value = part.rpartition("=")
+        name = name.strip()
         try:
-            out[name.strip()] = float(value)
+            weight = float(value)
         except ValueError:
-            raise ExperimentDataError(f"--weights must look like 'control=1,treatment=1', got {text!r}") from None
+            weight = None
+        if not name or weight is None:
+            raise ExperimentDataError(f"{flag} must look like 'control=1,treatment=1', got {text!r}")
+        if name in out:
+            raise ExperimentDataError(f"{flag} names {name!r} twice in {text!r}")
+        out[name] = weight
     return out
 
 
@@ -122,7 +128,7 @@ def power(
     power: Annotated[float, typer.Option(help="Chance of detecting a true change of size mde.")] = 0.8,
     ratio: Annotated[float, typer.Option(help="Treatment units per control unit.")] = 1.0,
     cuped_r2: Annotated[float, typer.Option(help="Share of variance CUPED covariates explain (0 = none).")] = 0.0,
-    daily_units: Annotated[Optional[int], typer.Option(help="Units entering per day, to estimate duration.")] = None,
+    daily_units: Annotated[Optional[int], typer.Option(min=1, help="Units entering per day, to estimate duration.")] = None,
 ) -> None:
     """How many units a test needs to detect a given change (sample-size calculator)."""
     import math
@@ -149,10 +155,16 @@ def assign(
     holdout: Annotated[float, typer.Option(help="Global holdout share kept out of every experiment.")] = 0.0,
 ) -> None:
     """Show which variant each unit gets (deterministic; the same answer every time)."""
-    from experiments.assign import Experiment, Assigner
+    from pydantic import ValidationError
+
+    from experiments.assign import Assigner, AssignmentError, Experiment
 
     with user_errors():
-        experiment = Experiment(id=experiment_id, variants=_weights(variants) or {})
+        try:
+            experiment = Experiment(id=experiment_id, variants=_weights(variants, "--variants") or {})
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors())
+            raise AssignmentError(f"invalid experiment {experiment_id!r}: {problems}") from None
         assigner = Assigner([experiment], holdout=holdout)
         for u in unit:
             a = assigner.assign(experiment_id, u)

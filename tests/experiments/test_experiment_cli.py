@@ -144,3 +144,23 @@ def test_a_binary_metrics_file_is_named(tmp_path: Path) -> None:
                                  "No E-Mail", "--metrics-file", str(spec), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2
     assert "cannot read metrics file" in result.output
+
+
+def test_assign_names_bad_variants_without_a_traceback() -> None:
+    cases = [
+        (["exp1", "u1", "--variants", "a=0,b=0"], "positive sum"),
+        (["exp1", "u1", "--variants", "a=1"], "at least two variants"),
+        (["exp1", "u1", "--variants", "a=1,a=2"], "--variants names 'a' twice"),
+        (["exp1", "u1", "--variants", "=1,b=1"], "--variants must look like"),
+        (["", "u1"], "invalid experiment ''"),
+    ]
+    for args, message in cases:
+        result = runner.invoke(app, ["experiment", "assign", *args])
+        assert result.exit_code == 2, (args, result.output)
+        assert message in " ".join(result.output.split()), (args, result.output)
+
+
+def test_power_refuses_a_non_positive_daily_rate() -> None:
+    result = runner.invoke(app, ["experiment", "power", "--baseline", "0.1", "--mde", "0.05", "--daily-units", "0"])
+    assert result.exit_code == 2
+    assert "daily-units" in result.output

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from features.privacy.stores import locations, read
-from features.privacy.subject import find_subject
+from features.privacy.subject import PrivacyError, find_subject
 from omnicast.settings import Settings
 
 
@@ -17,6 +17,8 @@ def export_customer(settings: Settings, customer: str, out: Path | None = None) 
 
     Returns the document; writes it as JSON to `out` when given.
     """
+    if out is not None and Path(out).is_dir():
+        raise PrivacyError(f"--out {out} is a directory; give a file name, e.g. {Path(out) / 'person.json'}")
     subject = find_subject(settings, customer)
     doc: dict = {
         "customer_id": subject.customer_id,
@@ -37,6 +39,11 @@ def export_customer(settings: Settings, customer: str, out: Path | None = None) 
             rows = rows[rows["customer_ref"].isna()]
         if len(rows):
             doc["data"][label] = json.loads(rows.to_json(orient="records", date_format="iso"))
+    if subject.customer_id is None and not doc["data"]:  # most often a mistyped id
+        raise PrivacyError(
+            f"nothing is held on {customer} under {settings.home}: it is not in the identity map and no "
+            "raw, validated or quarantined row names it (check the system prefix and the id)"
+        )
     doc["data"]["online_features"] = _online(settings, subject.customer_id)
     if out is not None:
         Path(out).parent.mkdir(parents=True, exist_ok=True)

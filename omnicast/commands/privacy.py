@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from omnicast.commands.context import console, get_settings, user_errors
+from omnicast.commands.context import console, err_console, get_settings, user_errors
 
 app = typer.Typer(help="Export or erase what Omnicast holds on a person.", no_args_is_help=True)
 
@@ -47,3 +47,8 @@ def erase(
     with user_errors():
         record = erase_customer(settings, customer, actor)
     console.print_json(json.dumps(record, default=str))
+    if not any(record["what"].values()):
+        err_console.print(
+            f"[yellow]note:[/] nothing held on {customer} was found (check the id if you expected data); "
+            "it is on the erasure ledger, so later imports and ingests drop it"
+        )

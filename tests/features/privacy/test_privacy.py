@@ -119,6 +119,21 @@ def test_unknown_subject_is_a_clear_error(home: tuple) -> None:
     assert result.exit_code == 2 and "not in the identity map" in result.output
     result = CliRunner().invoke(app, ["--home", str(settings.home), "privacy", "export", "nobody"])
     assert result.exit_code == 2 and "neither a customer_id" in result.output
+    result = CliRunner().invoke(app, ["--home", str(settings.home), "privacy", "export", "web:typo"])
+    assert result.exit_code == 2 and "nothing is held on web:typo" in " ".join(result.output.split())
+
+
+def test_export_to_a_directory_is_a_clear_error(home: tuple, tmp_path: Path) -> None:
+    settings, _ = home
+    result = CliRunner().invoke(app, ["--home", str(settings.home), "privacy", "export", "web:a1", "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "is a directory" in " ".join(result.output.split())
+
+
+def test_erasing_an_unknown_ref_says_nothing_was_found_and_ledgers_it(home: tuple) -> None:
+    settings, _ = home
+    result = _cli(settings, "privacy", "erase", "web:not-yet-seen", "--yes")
+    assert "nothing held on web:not-yet-seen was found" in " ".join(result.output.split())
+    assert ref_hash("web:not-yet-seen") in erased_hashes(settings)
 
 
 def test_ingest_after_erasure_keeps_the_person_out_of_validated_and_quarantine(home: tuple) -> None:

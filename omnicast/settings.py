@@ -24,6 +24,8 @@ from pydantic_settings import (
 
 ENV_PREFIX = "OMNICAST_"
 CONFIG_ENV = "OMNICAST_CONFIG"
+# what MLflow's tracking and model registry both accept (a bare path means a local file store)
+MLFLOW_SCHEMES = frozenset({"file", "sqlite", "postgresql", "mysql", "mssql", "http", "https", "databricks"})
 
 
 from omnicast.errors import OmnicastError
@@ -65,6 +67,14 @@ class Settings(BaseSettings):
         1, ge=0, description="Units held back per location x SKU: sellable = on hand - reserved - this."
     )
     cart_ttl_days: int = Field(30, ge=1, description="A cart item older than this is abandoned.")
+
+    @field_validator("mlflow_tracking_uri", mode="after")
+    @classmethod
+    def _tracking_uri_scheme(cls, v: str | None) -> str | None:
+        scheme = v.split("://", 1)[0] if v and "://" in v else ""
+        if scheme and scheme.split("+", 1)[0] not in MLFLOW_SCHEMES:
+            raise ValueError(f"unsupported scheme {scheme!r}; use one of {sorted(MLFLOW_SCHEMES)} or a local path")
+        return v
 
     @field_validator("home", mode="after")
     @classmethod
@@ -130,13 +140,23 @@ class Settings(BaseSettings):
 
 
 def _file_source(settings_cls: type[BaseSettings], path: Path) -> PydanticBaseSettingsSource:
+    import tomllib
+
+    import yaml
+
+    if path.is_dir():
+        raise SettingsError(f"{CONFIG_ENV}: config file {path} is a directory")
     if not path.is_file():
         raise SettingsError(f"{CONFIG_ENV}: config file {path} does not exist")
-    if path.suffix in {".yaml", ".yml"}:
+    if path.suffix not in {".yaml", ".yml", ".toml"}:
+        raise SettingsError(f"{CONFIG_ENV}: {path} must be a .yaml, .yml or .toml file")
+    try:  # both sources parse the file when built
+        if path.suffix == ".toml":
+            return TomlConfigSettingsSource(settings_cls, toml_file=path)
         return YamlConfigSettingsSource(settings_cls, yaml_file=path)
-    if path.suffix == ".toml":
-        return TomlConfigSettingsSource(settings_cls, toml_file=path)
-    raise SettingsError(f"{CONFIG_ENV}: {path} must be a .yaml, .yml or .toml file")
+    except (yaml.YAMLError, tomllib.TOMLDecodeError, ValueError) as exc:  # ValueError: not UTF-8
+        detail = " ".join(str(exc).split())
+        raise SettingsError(f"{CONFIG_ENV}: config file {path} is not valid {path.suffix[1:].upper()}: {detail}") from None
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -62,3 +62,36 @@ def test_home_that_is_a_file_is_rejected(tmp_path: Path) -> None:
     f.write_text("")
     with pytest.raises(SettingsError, match="not a directory"):
         load_settings(home=f)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("c.yaml", b"home: [unclosed\n", "is not valid YAML"),
+        ("c.toml", b"x = \n", "is not valid TOML"),
+        ("c.yml", bytes(range(128, 256)), "is not valid YML"),
+    ],
+)
+def test_unparseable_config_file_names_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, content: bytes, message: str
+) -> None:
+    config = tmp_path / name
+    config.write_bytes(content)
+    monkeypatch.setenv("OMNICAST_CONFIG", str(config))
+    with pytest.raises(SettingsError, match=message) as err:
+        load_settings()
+    assert str(config) in str(err.value)
+
+
+def test_config_directory_is_named_as_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OMNICAST_CONFIG", str(tmp_path))
+    with pytest.raises(SettingsError, match="is a directory"):
+        load_settings()
+
+
+def test_unsupported_mlflow_uri_scheme_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OMNICAST_MLFLOW_TRACKING_URI", "bogus://x")
+    with pytest.raises(SettingsError, match="OMNICAST_MLFLOW_TRACKING_URI.*bogus"):
+        load_settings()
+    monkeypatch.setenv("OMNICAST_MLFLOW_TRACKING_URI", "postgresql+psycopg2://u@h/db")
+    assert load_settings().tracking_uri == "postgresql+psycopg2://u@h/db"

@@ -35,7 +35,29 @@ def open_store(settings: Settings):
 
     repo = write_feature_store_yaml(settings)
     warnings.filterwarnings("ignore", module="feast")
+    if settings.online_store == "redis":
+        _check_redis(settings.redis_url)
     return FeatureStore(repo_path=str(repo))
+
+
+def _check_redis(url: str) -> None:
+    """One ping, so an unreachable server is one clear error rather than a traceback mid-read.
+
+    `url` is Feast's connection string: host:port[,password=...,ssl=true,db=N].
+    """
+    import redis
+
+    address, *options = url.split(",")
+    opts = dict(o.split("=", 1) for o in options if "=" in o)
+    host, _, port = address.rpartition(":") if ":" in address else (address, "", "6379")
+    try:
+        client = redis.Redis(
+            host=host, port=int(port), password=opts.get("password"),
+            ssl=opts.get("ssl", "").lower() == "true", socket_connect_timeout=3,
+        )
+        client.ping()
+    except (redis.exceptions.RedisError, ValueError) as exc:
+        raise FeatureRepoError(f"cannot reach the Redis online store at {url!r} (OMNICAST_REDIS_URL): {exc}") from None
 
 
 def apply(settings: Settings) -> dict[str, list[str]]:

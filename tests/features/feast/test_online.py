@@ -139,3 +139,21 @@ def test_cli_get_an_unknown_service_lists_the_services(sqlite_home: tuple) -> No
     result = CliRunner().invoke(app, ["--home", str(settings.home), "features", "get", "pos:p1", "--service", "nope"])
     assert result.exit_code == 2
     assert "no feature service 'nope'" in result.output and "nbo_customer" in result.output
+
+
+def test_an_unreachable_redis_is_a_clear_error(sqlite_home: tuple, monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    from typer.testing import CliRunner
+
+    from omnicast.cli import app
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("OMNICAST_ONLINE_STORE", "redis")
+    monkeypatch.setenv("OMNICAST_REDIS_URL", f"127.0.0.1:{port}")
+    settings, _, _ = sqlite_home
+    result = CliRunner().invoke(app, ["--home", str(settings.home), "features", "get", "pos:p1"])
+    assert result.exit_code == 2
+    assert "cannot reach the Redis online store" in " ".join(result.output.split())

@@ -25,6 +25,10 @@ from training.demand.retail import RETAIL_SPEC, load_panel, load_truth
 log = logging.getLogger(__name__)
 
 
+class ForecastOutputError(OmnicastError):
+    """Where forecasts should go is not a Parquet file we can write."""
+
+
 def read_panel_file(path: Path, spec: PanelSpec) -> pd.DataFrame:
     """A user's panel from Parquet or CSV, with the time column parsed."""
     path = Path(path)
@@ -152,6 +156,9 @@ def _signature_sample(history: pd.DataFrame, spec: PanelSpec, n_series: int = 3)
 
 def forecast_demand(settings: Settings, panel: pd.DataFrame | None, out: Path) -> dict[str, Any]:
     """Batch forecasts from the champion to Parquet; reads the retailer panel by default."""
+    out = Path(out)
+    if out.is_dir() or out.suffix != ".parquet":
+        raise ForecastOutputError(f"--out {out} must be a .parquet file name (e.g. forecasts.parquet)")
     model = tracking.load_champion(settings)
     if panel is None:
         if model.spec != RETAIL_SPEC:

@@ -88,6 +88,9 @@ def test_cli_names_bad_input(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "store" in res.output
     res = runner.invoke(app, [*home, "forecast", "demand"])
     assert res.exit_code == 2 and "champion" in res.output
+    for out in (tmp_path, tmp_path / "fc.csv"):  # checked before any model is loaded
+        res = runner.invoke(app, [*home, "forecast", "demand", "--out", str(out)])
+        assert res.exit_code == 2 and "must be a .parquet file name" in " ".join(res.output.split())
     res = runner.invoke(app, [*home, "models", "promote", "omnicast-demand", "3"])
     assert res.exit_code == 2 and "no registered model named 'omnicast-demand'" in res.output
 

@@ -8,6 +8,7 @@ outside the data home unless a setting says so.
 
 from __future__ import annotations
 
+import logging
 import os
 from functools import cached_property
 from pathlib import Path
@@ -159,8 +160,29 @@ def _file_source(settings_cls: type[BaseSettings], path: Path) -> PydanticBaseSe
         raise SettingsError(f"{CONFIG_ENV}: config file {path} is not valid {path.suffix[1:].upper()}: {detail}") from None
 
 
+# OMNICAST_* variables that are not settings but are read elsewhere on purpose.
+NON_SETTING_ENV = {CONFIG_ENV, "OMNICAST_REQUIRE_SERVERS"}
+
+
+def unknown_env_names(environ: dict[str, str] | None = None) -> list[str]:
+    """OMNICAST_* variables that name no setting: most likely a typo (OMNICAST_THRADS)."""
+    known = {ENV_PREFIX + name.upper() for name in Settings.model_fields} | NON_SETTING_ENV
+    env = os.environ if environ is None else environ
+    return sorted(k for k in env if k.upper().startswith(ENV_PREFIX) and k.upper() not in known)
+
+
 def load_settings(**overrides: Any) -> Settings:
-    """Build settings, turning pydantic's errors into one message per bad setting."""
+    """Build settings, turning pydantic's errors into one message per bad setting.
+
+    pydantic-settings ignores unknown prefixed variables, so a misspelt one would
+    silently do nothing; it is logged as a warning instead.
+    """
+    for name in unknown_env_names():
+        logging.getLogger("omnicast.settings").warning(
+            "%s is not an Omnicast setting and is ignored (settings: %s)",
+            name,
+            ", ".join(ENV_PREFIX + f.upper() for f in Settings.model_fields),
+        )
     try:
         return Settings(**overrides)
     except ValidationError as exc:

@@ -128,11 +128,14 @@ def register(con: duckdb.DuckDBPyConnection, raw: RawFile, view: str) -> None:
 
 def count_rows(path: Path) -> int:
     """Rows of a raw file: from the Parquet footer, or by streaming the CSV as strings."""
-    if path.suffix == ".parquet":
-        return pq.read_metadata(path).num_rows
-    options = _csv_convert_options({name: pa.string() for name in read_columns(path)})
-    with pacsv.open_csv(path, convert_options=options) as reader:
-        return sum(batch.num_rows for batch in reader)
+    try:
+        if path.suffix == ".parquet":
+            return pq.read_metadata(path).num_rows
+        options = _csv_convert_options({name: pa.string() for name in read_columns(path)})
+        with pacsv.open_csv(path, convert_options=options) as reader:
+            return sum(batch.num_rows for batch in reader)
+    except (pa.ArrowException, OSError) as exc:
+        raise IngestError(f"{path}: cannot read the file ({_first_line(exc)})") from None
 
 
 def _read_csv(path: Path) -> pa.Table:

@@ -95,3 +95,17 @@ def test_unsupported_mlflow_uri_scheme_is_named(monkeypatch: pytest.MonkeyPatch)
         load_settings()
     monkeypatch.setenv("OMNICAST_MLFLOW_TRACKING_URI", "postgresql+psycopg2://u@h/db")
     assert load_settings().tracking_uri == "postgresql+psycopg2://u@h/db"
+
+
+def test_a_misspelt_variable_is_warned_about_not_silently_ignored(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from omnicast.settings import unknown_env_names
+
+    monkeypatch.setenv("OMNICAST_THRADS", "4")
+    assert "OMNICAST_THRADS" in unknown_env_names()
+    assert "OMNICAST_HOME" not in unknown_env_names() and "OMNICAST_CONFIG" not in unknown_env_names()
+    with caplog.at_level("WARNING"):
+        settings = load_settings()
+    assert settings.threads == 1
+    assert "OMNICAST_THRADS is not an Omnicast setting" in caplog.text

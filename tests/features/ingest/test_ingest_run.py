@@ -117,6 +117,14 @@ def test_summary_of_an_empty_home(tmp_path: Path) -> None:
     assert all(v == {"raw": None, "validated": None, "quarantine": None} for v in result["tables"].values())
 
 
+def test_summary_names_an_unreadable_raw_file(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "locations.parquet").write_bytes(b"not parquet at all")
+    with pytest.raises(IngestError, match=r"locations\.parquet: cannot read the file"):
+        summarize(raw, tmp_path / "v", tmp_path / "q")
+
+
 def _fingerprint(home: dict[str, Path]) -> dict[str, str]:
     """Content hash of every output file (validated + quarantine)."""
     out = {}

@@ -98,16 +98,16 @@ def write_reference(out: Path) -> None:
     for variant in VARIANTS:
         ctrl, trt = arms[CONTROL], arms[variant]
         for col in METRICS:
-            results[f"{col}|{variant}|plain"] = run_all(lambda: (mean_stat(ctrl, col), mean_stat(trt, col)))
-            results[f"{col}|{variant}|cuped"] = run_all(lambda: (ra_stat(ctrl, col), ra_stat(trt, col)))
+            results[f"{col}|{variant}|plain"] = run_all(lambda ctrl=ctrl, trt=trt, col=col: (mean_stat(ctrl, col), mean_stat(trt, col)))
+            results[f"{col}|{variant}|cuped"] = run_all(lambda ctrl=ctrl, trt=trt, col=col: (ra_stat(ctrl, col), ra_stat(trt, col)))
             if col != "spend":
-                def prop():
+                def prop(ctrl=ctrl, trt=trt, col=col):
                     return (
                         ProportionStatistic(n=len(ctrl), sum=float(ctrl[col].sum())),
                         ProportionStatistic(n=len(trt), sum=float(trt[col].sum())),
                     )
                 results[f"{col}|{variant}|proportion"] = run_all(prop)
-        results[f"spend_per_visit|{variant}|ratio"] = run_all(lambda: (ratio_stat(ctrl), ratio_stat(trt)))
+        results[f"spend_per_visit|{variant}|ratio"] = run_all(lambda ctrl=ctrl, trt=trt: (ratio_stat(ctrl), ratio_stat(trt)))
     counts = df["segment"].value_counts()
     order = [CONTROL, *VARIANTS]
     reference = {

@@ -133,7 +133,7 @@ def main() -> None:
 
     out = subprocess.run([sys.executable, __file__, "--home", str(args.home), "--child-build"],
                          capture_output=True, text=True, check=True)
-    build = json.loads(next(l for l in out.stdout.splitlines() if l.startswith("RESULT "))[7:])
+    build = json.loads(next(line for line in out.stdout.splitlines() if line.startswith("RESULT "))[7:])
     result = {"inputs": _sizes(args.home), "build": {
         "seconds": round(build["seconds"], 1), "peak_rss_mib": round(build["peak_rss_mib"]),
         "rows": build["rows"]}, "identity": {

@@ -7,7 +7,7 @@ typed, JSON-serialisable `ExperimentResult` that the report renders.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Literal
 
 import numpy as np
@@ -54,7 +54,7 @@ class AnalysisConfig(BaseModel):
         return v
 
     @classmethod
-    def build(cls, **values: object) -> "AnalysisConfig":
+    def build(cls, **values: object) -> AnalysisConfig:
         """Construct, turning pydantic's errors into one readable OmnicastError."""
         from pydantic import ValidationError
 
@@ -179,7 +179,7 @@ class ExperimentResult(BaseModel):
     skipped_segments: list[str] = Field(default_factory=list)
     truth: list[TruthCheck] = Field(default_factory=list)
     trajectory: list[TrajectoryPoint] = Field(default_factory=list)
-    created_at: str = Field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    created_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
     def metric(self, name: str) -> MetricResult:
         for m in self.metrics:

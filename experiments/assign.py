@@ -13,7 +13,7 @@ the same unit id. Changing an experiment's salt reshuffles it.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -157,7 +157,7 @@ def exposure_records(
     not exposed to it and are left out.
     """
     shown = assignments[assignments["variant"].notna() & (assignments["variant"] != HOLDOUT_VARIANT)]
-    when = pd.Timestamp(ts or datetime.now(timezone.utc))
+    when = pd.Timestamp(ts or datetime.now(UTC))
     when = when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
     return pd.DataFrame(
         {

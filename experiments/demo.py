@@ -21,16 +21,16 @@ EXPERIMENT_ID = "offer-policy-v1"
 TRUTH_METRICS = {"revenue": "att_revenue_per_unit", "converted": "att_conversion"}
 
 
-def read_truth(raw_dir: Path) -> dict:
-    path = Path(raw_dir) / "truth" / "experiment.json"
+def read_truth(truth_dir: Path) -> dict:
+    path = Path(truth_dir) / "experiment.json"
     if not path.exists():
         raise OmnicastError(f"no experiment truth at {path}; generate the synthetic retailer first")
     return json.loads(path.read_text())
 
 
-def report_demo_experiment(raw_dir: Path, validated_dir: Path, out_dir: Path, experiment_id: str = EXPERIMENT_ID) -> dict:
+def report_demo_experiment(truth_dir: Path, validated_dir: Path, out_dir: Path, experiment_id: str = EXPERIMENT_ID) -> dict:
     """Write the offer-policy report; returns paths, headline and estimate-vs-truth per metric."""
-    truth = read_truth(raw_dir)
+    truth = read_truth(truth_dir)
     window = truth["window"]
     days = (pd.Timestamp(window["end_exclusive"]) - pd.Timestamp(window["start"])).days
     return report_platform_experiment(

@@ -42,7 +42,7 @@ class MetricSpec(BaseModel):
     unit: Literal["rate", "currency", "number"] | None = None
 
     @model_validator(mode="after")
-    def _columns_fit_kind(self) -> "MetricSpec":
+    def _columns_fit_kind(self) -> MetricSpec:
         if self.kind == "ratio":
             if not (self.numerator and self.denominator):
                 raise ValueError(f"ratio metric {self.name!r} needs a numerator and a denominator")

@@ -28,7 +28,6 @@ import pandas as pd
 
 from omnicast.errors import OmnicastError
 
-PANEL_FILE = "store_sku_daily.parquet"
 REQUIRED = ("transactions", "prices", "inventory", "products", "locations")
 
 
@@ -114,10 +113,10 @@ def build_demand_panel(validated_dir: Path) -> pd.DataFrame:
     return panel
 
 
-def write_demand_panel(validated_dir: Path, offline_dir: Path) -> Path:
-    """Build the panel and write it to offline_dir/store_sku_daily.parquet (atomically)."""
+def write_demand_panel(validated_dir: Path, out: Path) -> Path:
+    """Build the panel and write it to `out` (atomically: a reader sees the old or the new file)."""
     panel = build_demand_panel(validated_dir)
-    out = Path(offline_dir) / PANEL_FILE
+    out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".parquet.tmp")
     panel.to_parquet(tmp, index=False)

@@ -14,19 +14,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from features.feature_repo.config import feature_tables_dir
 from omnicast.settings import Settings
 
 log = logging.getLogger(__name__)
-TRUTH_GLOB = "truth/*identit*.parquet"
-
-
-def identity_map_path(settings: Settings) -> Path:
-    return Path(settings.offline_dir) / "identity_map.parquet"
-
-
-def identity_stats_path(settings: Settings) -> Path:
-    return Path(settings.offline_dir) / "identity_stats.json"
+TRUTH_GLOB = "*identit*.parquet"
 
 
 def identity_config(settings: Settings):
@@ -41,9 +32,9 @@ def identity_config(settings: Settings):
     )
 
 
-def load_identity_truth(raw_dir: Path) -> pd.DataFrame | None:
+def load_identity_truth(truth_dir: Path) -> pd.DataFrame | None:
     """The generator's identity ground truth (customer_ref -> person), when there is one."""
-    for path in sorted(Path(raw_dir).glob(TRUTH_GLOB)):
+    for path in sorted(Path(truth_dir).glob(TRUTH_GLOB)):
         truth = pd.read_parquet(path)
         person = next((c for c in ("person_id", "person") if c in truth.columns), None)
         if "customer_ref" in truth.columns and person:
@@ -58,7 +49,7 @@ def resolve_identities(settings: Settings, tables: dict[str, pd.DataFrame]) -> t
 
     result = resolve(tables["identities"], identity_config(settings))
     stats = dict(result.stats)
-    truth = load_identity_truth(settings.raw_dir)
+    truth = load_identity_truth(settings.paths.truth)
     if truth is not None:
         scores = pairwise_scores(result.mapping, truth).to_dict()
         scores["linkable_pairs"] = linkable_pairs(tables["identities"], truth)
@@ -66,10 +57,10 @@ def resolve_identities(settings: Settings, tables: dict[str, pd.DataFrame]) -> t
             scores["correct_pairs"] / scores["linkable_pairs"] if scores["linkable_pairs"] else 1.0
         )
         stats["truth"] = scores
-    path = identity_map_path(settings)
+    path = settings.paths.identity_map
     path.parent.mkdir(parents=True, exist_ok=True)
     result.mapping.to_parquet(path, index=False)
-    identity_stats_path(settings).write_text(json.dumps(stats, indent=2))
+    settings.paths.identity_stats.write_text(json.dumps(stats, indent=2))
     return result.mapping, stats
 
 
@@ -79,20 +70,20 @@ def build_tables(settings: Settings) -> dict:
     from features.profile.build import build_profile_tables, load_tables
     from features.profile.demand import build_store_sku_daily
 
-    tables = load_tables(settings.validated_dir, erased_hashes(settings))
+    tables = load_tables(settings.paths.validated, erased_hashes(settings))
     mapping, stats = resolve_identities(settings, tables)
     out = build_profile_tables(
         tables,
         mapping,
-        feature_tables_dir(settings),
+        settings.paths.feature_tables,
         safety_buffer=settings.safety_buffer_units,
         cart_ttl_days=settings.cart_ttl_days,
     )
     out.rows["store_sku_daily"] = build_store_sku_daily(settings)
-    out.paths["store_sku_daily"] = feature_tables_dir(settings) / "store_sku_daily.parquet"
+    out.paths["store_sku_daily"] = settings.paths.feature_table("store_sku_daily")
     return {
         "as_of": out.as_of.isoformat(),
-        "identity_map": str(identity_map_path(settings)),
+        "identity_map": str(settings.paths.identity_map),
         "identity": stats,
         "tables": {k: str(v) for k, v in out.paths.items()},
         "rows": out.rows,
@@ -107,5 +98,5 @@ def build_features(settings: Settings, materialize: bool = True) -> dict:
     summary["feast"] = store.apply(settings)
     if materialize:
         summary["materialized"] = store.materialize(settings)
-    summary["feast_repo"] = str(Path(settings.feast_dir))
+    summary["feast_repo"] = str(settings.paths.feast)
     return summary

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from omnicast import __version__
-from omnicast.commands import data, demo, experiment
-from omnicast.commands import features, privacy
-from omnicast.commands import backtest, forecast, models, train
+from omnicast.commands import backtest, data, demo, experiment, features, forecast, models, privacy, train
 from omnicast.commands.context import SettingsOverrides
 from omnicast.settings import CONFIG_ENV
 
@@ -56,14 +54,14 @@ def _version(value: bool) -> None:
 def main(
     ctx: typer.Context,
     home: Annotated[
-        Optional[Path], typer.Option(help="Data home (overrides OMNICAST_HOME).", show_default=False)
+        Path | None, typer.Option(help="Data home (overrides OMNICAST_HOME).", show_default=False)
     ] = None,
     config: Annotated[
-        Optional[Path],
+        Path | None,
         typer.Option(help=f"YAML/TOML settings file (overrides {CONFIG_ENV}).", show_default=False),
     ] = None,
     log_level: Annotated[
-        Optional[str], typer.Option(help="DEBUG, INFO, WARNING or ERROR.", show_default=False)
+        str | None, typer.Option(help="DEBUG, INFO, WARNING or ERROR.", show_default=False)
     ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")

@@ -6,6 +6,8 @@ import logging
 
 from rich.logging import RichHandler
 
+from omnicast.terminal import CliConsole
+
 
 def configure_logging(level: str = "INFO") -> None:
     """Route all loggers through one rich handler on stderr; quiet chatty libraries."""
@@ -13,7 +15,7 @@ def configure_logging(level: str = "INFO") -> None:
         level=level,
         format="%(name)s: %(message)s",
         datefmt="[%X]",
-        handlers=[RichHandler(show_path=False, rich_tracebacks=False)],
+        handlers=[RichHandler(console=CliConsole(stderr=True), show_path=False, rich_tracebacks=False)],
         force=True,
     )
     for noisy in ("alembic", "urllib3", "git", "numba", "matplotlib", "feast", "mlflow"):

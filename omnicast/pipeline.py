@@ -24,19 +24,19 @@ def _generate(settings: Settings, ctx: dict[str, Any]) -> dict[str, str]:
     from features.synthetic import GeneratorConfig, generate
 
     config = GeneratorConfig.preset(ctx["size"], seed=settings.seed, bad_row_rate=ctx["bad_row_rate"])
-    manifest = generate(config, settings.raw_dir)
-    return {"raw tables": f"{settings.raw_dir} ({sum(manifest['row_counts'].values()):,} rows)"}
+    manifest = generate(config, settings.paths.raw)
+    return {"raw tables": f"{settings.paths.raw} ({sum(manifest['row_counts'].values()):,} rows)"}
 
 
 def _ingest(settings: Settings, ctx: dict[str, Any]) -> dict[str, str]:
     from features.ingest import ingest
     from features.privacy.ledger import erased_hashes
 
-    report = ingest(settings.raw_dir, settings.validated_dir, settings.quarantine_dir, erased_hashes(settings))
+    report = ingest(settings.paths.raw, settings.paths.validated, settings.paths.quarantine, erased_hashes(settings))
     totals = report.to_dict()["totals"]
     return {
-        "validated": f"{settings.validated_dir} ({totals['accepted']:,} rows accepted)",
-        "quarantine": f"{settings.quarantine_dir} ({totals['quarantined']:,} rows with reasons)",
+        "validated": f"{settings.paths.validated} ({totals['accepted']:,} rows accepted)",
+        "quarantine": f"{settings.paths.quarantine} ({totals['quarantined']:,} rows with reasons)",
     }
 
 
@@ -68,7 +68,7 @@ def _demand(settings: Settings, ctx: dict[str, Any]) -> dict[str, str]:
 def _experiment(settings: Settings, ctx: dict[str, Any]) -> dict[str, str]:
     from experiments.demo import report_demo_experiment
 
-    r = report_demo_experiment(settings.raw_dir, settings.validated_dir, settings.reports_dir / "experiments")
+    r = report_demo_experiment(settings.paths.truth, settings.paths.validated, settings.paths.experiment_reports)
     return {"A/B report": r["files"]["html"], "A/B verdict": " | ".join(r["headlines"])}
 
 

@@ -23,13 +23,14 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from omnicast.errors import OmnicastError
+from omnicast.paths import DataHome
+
 ENV_PREFIX = "OMNICAST_"
 CONFIG_ENV = "OMNICAST_CONFIG"
 # what MLflow's tracking and model registry both accept (a bare path means a local file store)
 MLFLOW_SCHEMES = frozenset({"file", "sqlite", "postgresql", "mysql", "mssql", "http", "https", "databricks"})
 
-
-from omnicast.errors import OmnicastError
 
 
 class SettingsError(OmnicastError):
@@ -101,43 +102,15 @@ class Settings(BaseSettings):
 
     # --- derived locations (DESIGN.md: one data home) -------------------------
     @cached_property
-    def raw_dir(self) -> Path:
-        return self.home / "raw"
-
-    @cached_property
-    def quarantine_dir(self) -> Path:
-        return self.home / "quarantine"
-
-    @cached_property
-    def offline_dir(self) -> Path:
-        return self.home / "offline"
-
-    @cached_property
-    def validated_dir(self) -> Path:
-        """Accepted rows of each source table, typed to the contract."""
-        return self.offline_dir / "validated"
-
-    @cached_property
-    def feast_dir(self) -> Path:
-        return self.home / "feast"
-
-    @cached_property
-    def mlruns_dir(self) -> Path:
-        return self.home / "mlruns"
-
-    @cached_property
-    def monitoring_dir(self) -> Path:
-        return self.home / "monitoring"
-
-    @cached_property
-    def reports_dir(self) -> Path:
-        return self.home / "reports"
+    def paths(self) -> DataHome:
+        """Every path below the data home (omnicast.paths is the one map)."""
+        return DataHome(self.home)
 
     @property
     def tracking_uri(self) -> str:
         if self.mlflow_tracking_uri:
             return self.mlflow_tracking_uri
-        return f"sqlite:///{(self.mlruns_dir / 'mlflow.db').resolve()}"
+        return f"sqlite:///{self.paths.mlflow_db.resolve()}"
 
 
 def _file_source(settings_cls: type[BaseSettings], path: Path) -> PydanticBaseSettingsSource:
@@ -161,7 +134,7 @@ def _file_source(settings_cls: type[BaseSettings], path: Path) -> PydanticBaseSe
 
 
 # OMNICAST_* variables that are not settings but are read elsewhere on purpose.
-NON_SETTING_ENV = {CONFIG_ENV, "OMNICAST_REQUIRE_SERVERS"}
+NON_SETTING_ENV = {CONFIG_ENV, "OMNICAST_REQUIRE_SERVERS", "OMNICAST_TEST_WORKERS"}
 
 
 def unknown_env_names(environ: dict[str, str] | None = None) -> list[str]:

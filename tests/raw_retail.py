@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+
 from features.ingest import IngestReport, ingest
 
 SHA = "a" * 64

@@ -11,22 +11,17 @@ from omnicast.settings import Settings
 PROJECT = "omnicast"
 
 
-def feature_tables_dir(settings: Settings) -> Path:
-    """Where the profile build writes the feature tables the offline store reads."""
-    return Path(settings.offline_dir) / "features"
-
-
 def store_config(settings: Settings) -> dict:
     """The feature_store.yaml content for these settings."""
-    feast_dir = Path(settings.feast_dir).resolve()
+    paths = settings.paths
     if settings.online_store == "redis":
         online = {"type": "redis", "connection_string": settings.redis_url}
     else:
-        online = {"type": "sqlite", "path": str(feast_dir / "online_store.db")}
+        online = {"type": "sqlite", "path": str(paths.sqlite_online_store.resolve())}
     return {
         "project": PROJECT,
         "provider": "local",
-        "registry": {"registry_type": "file", "path": str(feast_dir / "registry.db"), "cache_ttl_seconds": 60},
+        "registry": {"registry_type": "file", "path": str(paths.feast_registry.resolve()), "cache_ttl_seconds": 60},
         "online_store": online,
         "offline_store": {"type": "duckdb"},
         "entity_key_serialization_version": 3,
@@ -35,7 +30,7 @@ def store_config(settings: Settings) -> dict:
 
 def write_feature_store_yaml(settings: Settings) -> Path:
     """Write feature_store.yaml (idempotent) and return the repo directory."""
-    repo = Path(settings.feast_dir)
+    repo = settings.paths.feast
     repo.mkdir(parents=True, exist_ok=True)
-    (repo / "feature_store.yaml").write_text(yaml.safe_dump(store_config(settings), sort_keys=False))
+    settings.paths.feature_store_yaml.write_text(yaml.safe_dump(store_config(settings), sort_keys=False))
     return repo

@@ -13,20 +13,20 @@ import sqlite3
 import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pyarrow.parquet as pq
 
-from features.feature_repo.config import feature_tables_dir, write_feature_store_yaml
+from features.feature_repo.config import write_feature_store_yaml
 from features.feature_repo.definitions import PUSH_SOURCE, TIMESTAMP, VIEWS, FeatureRepoError, repo_objects
 from omnicast.progress import track
 from omnicast.settings import Settings
 
 log = logging.getLogger(__name__)
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def open_store(settings: Settings):
@@ -63,7 +63,7 @@ def _check_redis(url: str) -> None:
 def apply(settings: Settings) -> dict[str, list[str]]:
     """Register entities, views and services for the current feature tables."""
     store = open_store(settings)
-    objects = repo_objects(feature_tables_dir(settings))
+    objects = repo_objects(settings.paths.feature_tables)
     store.apply(objects)
     return {
         "feature_views": sorted(v.name for v in store.list_feature_views()),
@@ -75,7 +75,7 @@ def latest_timestamp(settings: Settings) -> datetime:
     """The newest event_timestamp in the feature tables: materialization's natural end."""
     newest = None
     for name in VIEWS:
-        path = feature_tables_dir(settings) / f"{name}.parquet"
+        path = settings.paths.feature_table(name)
         if path.exists():
             col = pq.read_table(path, columns=[TIMESTAMP]).column(TIMESTAMP)
             value = col.to_pandas().max() if len(col) else None
@@ -116,7 +116,7 @@ def _quiet() -> Iterator[None]:
 
 def _entities_in_window(settings: Settings, view: str, start: datetime, end: datetime) -> int:
     """Entities whose latest row in [start, end) was written (what materialization upserts)."""
-    path = feature_tables_dir(settings) / f"{view}.parquet"
+    path = settings.paths.feature_table(view)
     keys = [e.join_key for e in VIEWS[view]]
     frame = pd.read_parquet(path, columns=[*keys, TIMESTAMP])
     ts = frame[TIMESTAMP]

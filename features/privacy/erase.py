@@ -48,7 +48,7 @@ def erase_customer(settings: Settings, customer: str, actor: str | None = None) 
 
 
 def _erase_online(settings: Settings, customer_id: str | None) -> int:
-    if customer_id is None or not (Path(settings.feast_dir) / "registry.db").exists():
+    if customer_id is None or not (Path(settings.paths.feast) / "registry.db").exists():
         return 0
     from features.feature_repo.store import delete_entities, open_store
 

@@ -53,7 +53,7 @@ def export_customer(settings: Settings, customer: str, out: Path | None = None) 
 
 def _online(settings: Settings, customer_id: str | None) -> dict | None:
     """The person's features in the online store (None when nothing is stored or no repo)."""
-    if customer_id is None or not (Path(settings.feast_dir) / "registry.db").exists():
+    if customer_id is None or not (Path(settings.paths.feast) / "registry.db").exists():
         return None
     from features.feature_repo.store import OnlineReader, open_store
 

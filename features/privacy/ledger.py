@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from pathlib import Path
 
 import pandas as pd
 
@@ -31,20 +30,8 @@ def ref_hash(ref: str) -> str:
     return hashlib.sha256(ref.encode()).hexdigest()
 
 
-def privacy_dir(settings: Settings) -> Path:
-    return Path(settings.home) / "privacy"
-
-
-def ledger_path(settings: Settings) -> Path:
-    return privacy_dir(settings) / "erased_refs.txt"
-
-
-def audit_path(settings: Settings) -> Path:
-    return privacy_dir(settings) / "audit.jsonl"
-
-
 def erased_hashes(settings: Settings) -> set[str]:
-    path = ledger_path(settings)
+    path = settings.paths.erasure_ledger
     if not path.exists():
         return set()
     return {line.strip() for line in path.read_text().splitlines() if line.strip()}
@@ -55,7 +42,7 @@ def add_to_ledger(settings: Settings, refs: Iterable[str]) -> int:
     known = erased_hashes(settings)
     new = sorted({ref_hash(r) for r in refs} - known)
     if new:
-        path = ledger_path(settings)
+        path = settings.paths.erasure_ledger
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a") as fh:
             fh.write("".join(f"{h}\n" for h in new))
@@ -63,7 +50,7 @@ def add_to_ledger(settings: Settings, refs: Iterable[str]) -> int:
 
 
 def append_audit(settings: Settings, record: dict) -> None:
-    path = audit_path(settings)
+    path = settings.paths.audit_log
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a") as fh:
         fh.write(json.dumps(record, sort_keys=True, default=str) + "\n")

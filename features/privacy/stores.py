@@ -14,7 +14,6 @@ import pandas as pd
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from features.feature_repo.config import feature_tables_dir
 from features.feature_repo.definitions import VIEWS
 from features.privacy.ledger import REF_COLUMNS
 from omnicast.settings import Settings
@@ -24,8 +23,8 @@ CUSTOMER_VIEWS = tuple(name for name, ents in VIEWS.items() if [e.name for e in 
 
 def locations(settings: Settings) -> Iterator[tuple[str, Path, str, str]]:
     """Files that may hold the person, with the column that names them."""
-    for area, root in (("raw", settings.raw_dir), ("validated", settings.validated_dir),
-                       ("quarantine", settings.quarantine_dir)):
+    for area, root in (("raw", settings.paths.raw), ("validated", settings.paths.validated),
+                       ("quarantine", settings.paths.quarantine)):
         for table, column in REF_COLUMNS.items():
             for suffix in (".parquet", ".csv"):
                 path = Path(root) / f"{table}{suffix}"
@@ -34,13 +33,12 @@ def locations(settings: Settings) -> Iterator[tuple[str, Path, str, str]]:
                     if table == "events":
                         yield f"{area}/{table} (device)", path, "device_id", "device"
     for view in CUSTOMER_VIEWS:
-        path = feature_tables_dir(settings) / f"{view}.parquet"
+        path = settings.paths.feature_table(view)
         if path.exists():
             yield f"offline/{view}", path, "customer_id", "customer"
-    from features.pipeline import identity_map_path
 
-    if identity_map_path(settings).exists():
-        yield "identity_map", identity_map_path(settings), "customer_ref", "ref"
+    if settings.paths.identity_map.exists():
+        yield "identity_map", settings.paths.identity_map, "customer_ref", "ref"
 
 
 def read(path: Path) -> pd.DataFrame:

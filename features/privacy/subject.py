@@ -24,7 +24,7 @@ class Subject:
 
 def private_devices(settings: Settings, refs: tuple[str, ...]) -> tuple[str, ...]:
     """Device ids on the person's refs and on nobody else's (a shared kiosk is not theirs)."""
-    path = Path(settings.validated_dir) / "identities.parquet"
+    path = settings.paths.validated_table("identities")
     if not path.exists():
         return ()
     ids = pd.read_parquet(path, columns=["customer_ref", "device_id"]).dropna()
@@ -39,9 +39,7 @@ def find_subject(settings: Settings, customer: str) -> Subject:
     Uses the identity map of the last build; a ref absent from it is still a
     valid subject on its own (it may only exist in raw data).
     """
-    from features.pipeline import identity_map_path
-
-    path = identity_map_path(settings)
+    path = settings.paths.identity_map
     mapping = pd.read_parquet(path) if Path(path).exists() else pd.DataFrame(
         columns=["customer_ref", "customer_id"]
     )

@@ -10,11 +10,8 @@ serving and for other models.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
-from features.feature_repo.config import feature_tables_dir
 from omnicast.errors import OmnicastError
 from omnicast.settings import Settings
 
@@ -24,10 +21,6 @@ KEYS = ("location_id", "sku")
 
 class DemandPanelError(OmnicastError):
     """The demand panel does not have the columns the feature view needs."""
-
-
-def panel_path(settings: Settings) -> Path:
-    return Path(settings.offline_dir) / "store_sku_daily.parquet"
 
 
 FEAST_TYPES = ("BOOLEAN", "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "FLOAT", "DOUBLE", "VARCHAR")
@@ -82,12 +75,12 @@ def build_store_sku_daily(settings: Settings) -> int:
     """
     from features.profile.inputs import connect
 
-    path = panel_path(settings)
+    path = settings.paths.demand_panel
     if not path.exists():
         from features.demand_panel import write_demand_panel
 
-        write_demand_panel(settings.validated_dir, settings.offline_dir)
-    out = feature_tables_dir(settings) / "store_sku_daily.parquet"
+        write_demand_panel(settings.paths.validated, path)
+    out = settings.paths.feature_table("store_sku_daily")
     out.parent.mkdir(parents=True, exist_ok=True)
     con = connect()
     try:

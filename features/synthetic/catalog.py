@@ -16,6 +16,7 @@ from features.contracts import OFFER_KINDS
 from features.synthetic.calendar import Calendar
 from features.synthetic.config import GeneratorConfig
 
+
 @dataclass(frozen=True)
 class Category:
     """Latent traits of a product category (drive prices, demand shape and returns)."""

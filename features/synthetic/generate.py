@@ -12,6 +12,7 @@ from features.synthetic.config import GENERATOR_VERSION, GeneratorConfig
 from features.synthetic.faults import FaultLog, inject
 from features.synthetic.world import World
 from features.synthetic.writer import replace_dir_atomically, to_arrow, write_json, write_parquet
+from omnicast.paths import TRUTH_DIR
 from omnicast.progress import track
 
 
@@ -49,13 +50,13 @@ def _write_tables(world: World, staging: Path, fault_rng: np.random.Generator, l
 def _write_truth(world: World, staging: Path, log: FaultLog) -> list[str]:
     written = []
     for name, build in track(list(truth.TABLES.items()), "writing ground truth"):
-        write_parquet(build(world), staging / "truth" / f"{name}.parquet")
-        written.append(f"truth/{name}.parquet")
+        write_parquet(build(world), staging / TRUTH_DIR / f"{name}.parquet")
+        written.append(f"{TRUTH_DIR}/{name}.parquet")
     for name, doc in truth.documents(world).items():
-        write_json(doc, staging / "truth" / f"{name}.json")
-        written.append(f"truth/{name}.json")
-    write_parquet(log.to_arrow(), staging / "truth" / "faults.parquet")
-    return sorted([*written, "truth/faults.parquet"])
+        write_json(doc, staging / TRUTH_DIR / f"{name}.json")
+        written.append(f"{TRUTH_DIR}/{name}.json")
+    write_parquet(log.to_arrow(), staging / TRUTH_DIR / "faults.parquet")
+    return sorted([*written, f"{TRUTH_DIR}/faults.parquet"])
 
 
 def _manifest(world: World, row_counts: dict[str, int], log: FaultLog, truth_files: list[str]) -> dict:

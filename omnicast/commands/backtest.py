@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -42,9 +42,9 @@ def demand(
     censor: Censor = None,
     horizon: Horizon = None,
     feast: ViaFeast = False,
-    truth: Annotated[Optional[str], typer.Option(help="Column with the true expected demand, if known.")] = None,
-    objective: Annotated[Optional[str], typer.Option(help="tweedie (default), poisson or l2.")] = None,
-    strategy: Annotated[Optional[str], typer.Option(help="direct (default) or lagH.")] = None,
+    truth: Annotated[str | None, typer.Option(help="Column with the true expected demand, if known.")] = None,
+    objective: Annotated[str | None, typer.Option(help="tweedie (default), poisson or l2.")] = None,
+    strategy: Annotated[str | None, typer.Option(help="direct (default) or lagH.")] = None,
 ) -> None:
     """Backtest the demand forecaster: WAPE, RMSE, MASE, bias, pinball/WQL, coverage by level."""
     from training.demand.pipeline import backtest_demand, resolve_inputs

@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import typer
-from rich.console import Console
+from rich.markup import escape
 
 from omnicast.errors import OmnicastError
 from omnicast.logs import configure_logging
 from omnicast.settings import Settings, load_settings
+from omnicast.terminal import console, err_console
 
-console = Console(stderr=False)
-err_console = Console(stderr=True)
+__all__ = ["console", "err_console", "get_settings", "user_errors"]
 log = logging.getLogger("omnicast")
 
 
@@ -50,6 +50,6 @@ def user_errors() -> Iterator[None]:
     """Report expected failures in one line and exit non-zero, without a traceback."""
     try:
         yield
-    except (OmnicastError, FileNotFoundError) as exc:
-        err_console.print(f"[bold red]error:[/] {exc}")
+    except OmnicastError as exc:
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}")
         raise typer.Exit(code=2) from None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -23,16 +23,17 @@ app.add_typer(import_app, name="import")
 def generate(
     ctx: typer.Context,
     size: Annotated[str, typer.Option(help="Preset: demo, small, medium or large (~1M lines).")] = "demo",
-    seed: Annotated[Optional[int], typer.Option(help="Random seed (default: settings.seed).")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed (default: settings.seed).")] = None,
     bad_row_rate: Annotated[float, typer.Option(help="Share of rows given a realistic fault.")] = 0.0,
-    customers: Annotated[Optional[int], typer.Option(help="Override the preset's shoppers.")] = None,
-    stores: Annotated[Optional[int], typer.Option(help="Override the preset's stores.")] = None,
-    skus: Annotated[Optional[int], typer.Option(help="Override the preset's SKUs.")] = None,
-    days: Annotated[Optional[int], typer.Option(help="Override the preset's days of history.")] = None,
+    customers: Annotated[int | None, typer.Option(help="Override the preset's shoppers.")] = None,
+    stores: Annotated[int | None, typer.Option(help="Override the preset's stores.")] = None,
+    skus: Annotated[int | None, typer.Option(help="Override the preset's SKUs.")] = None,
+    days: Annotated[int | None, typer.Option(help="Override the preset's days of history.")] = None,
 ) -> None:
     """Write a synthetic omnichannel retailer (every source table) to OMNICAST_HOME/raw."""
     settings = get_settings(ctx)
-    from features.synthetic import GeneratorConfig, generate as run
+    from features.synthetic import GeneratorConfig
+    from features.synthetic import generate as run
     with user_errors():
         overrides = {"customers": customers, "stores": stores, "skus": skus, "days": days}
         config = GeneratorConfig.preset(
@@ -42,8 +43,8 @@ def generate(
             **{k: v for k, v in overrides.items() if v is not None},
         )
         with progress_bars():
-            manifest = run(config, settings.raw_dir)
-    _print_counts("generated", manifest["row_counts"], settings.raw_dir)
+            manifest = run(config, settings.paths.raw)
+    _print_counts("generated", manifest["row_counts"], settings.paths.raw)
 
 
 @app.command()
@@ -54,7 +55,7 @@ def ingest(ctx: typer.Context) -> None:
     from features.privacy.ledger import erased_hashes
 
     with user_errors(), progress_bars():
-        report = run(settings.raw_dir, settings.validated_dir, settings.quarantine_dir, erased_hashes(settings))
+        report = run(settings.paths.raw, settings.paths.validated, settings.paths.quarantine, erased_hashes(settings))
     _print_ingest(report.to_dict())
 
 
@@ -86,7 +87,7 @@ def import_hillstrom(
     from features.adapters import import_hillstrom as run
 
     settings = _import_and_ingest(ctx, run, path)
-    console.print(f"covariates (join on unit_id): {settings.raw_dir / COVARIATES}")
+    console.print(f"covariates (join on unit_id): {settings.paths.raw / COVARIATES}")
 
 
 def _import_and_ingest(
@@ -98,10 +99,10 @@ def _import_and_ingest(
 
     settings = get_settings(ctx)
     with user_errors(), progress_bars():
-        counts = run(path, settings.raw_dir)
-        _print_counts(f"imported {path.name}", counts, settings.raw_dir)
+        counts = run(path, settings.paths.raw)
+        _print_counts(f"imported {path.name}", counts, settings.paths.raw)
         console.print("source lines the adapter could not map ('rejected') go to quarantine/ with a reason")
-        report = validate(settings.raw_dir, settings.validated_dir, settings.quarantine_dir, erased_hashes(settings))
+        report = validate(settings.paths.raw, settings.paths.validated, settings.paths.quarantine, erased_hashes(settings))
     _print_ingest(report.to_dict())
     return settings
 
@@ -113,7 +114,7 @@ def summary(ctx: typer.Context) -> None:
 
     settings = get_settings(ctx)
     with user_errors():
-        result = summarize(settings.raw_dir, settings.validated_dir, settings.quarantine_dir)
+        result = summarize(settings.paths.raw, settings.paths.validated, settings.paths.quarantine)
     table = Table(title=f"data home {settings.home}")
     for col in ("table", "raw", "validated", "quarantine"):
         table.add_column(col, justify="left" if col == "table" else "right")

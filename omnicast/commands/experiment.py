@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 app = typer.Typer(help="A/B test assignment, analysis and reports.", no_args_is_help=True)
 
 
-def _weights(text: Optional[str], flag: str = "--weights") -> Optional[dict[str, float]]:
+def _weights(text: str | None, flag: str = "--weights") -> dict[str, float] | None:
     from experiments.analysis import ExperimentDataError
 
     if not text:
@@ -43,29 +43,27 @@ def _identity_map(settings: Settings) -> pd.DataFrame | None:
     """The resolved identity map (customer_ref -> customer_id) if the features stage has written one."""
     import pandas as pd
 
-    from features.pipeline import identity_map_path
-
-    path = identity_map_path(settings)
+    path = settings.paths.identity_map
     return pd.read_parquet(path, columns=["customer_ref", "customer_id"]) if path.exists() else None
 
 
 @app.command()
 def report(
     ctx: typer.Context,
-    data: Annotated[Optional[Path], typer.Option(help="Per-unit CSV (one row per unit).")] = None,
+    data: Annotated[Path | None, typer.Option(help="Per-unit CSV (one row per unit).")] = None,
     experiment_id: Annotated[
-        Optional[str], typer.Option("--experiment", help="Analyse this experiment from the validated exposures + transactions.")
+        str | None, typer.Option("--experiment", help="Analyse this experiment from the validated exposures + transactions.")
     ] = None,
     arm: Annotated[str, typer.Option(help="Column holding the arm (CSV input).")] = "variant",
     control: Annotated[str, typer.Option(help="Name of the control arm.")] = "control",
-    metric: Annotated[list[str], typer.Option(help="Outcome column; repeat. The first is the decision metric.")] = [],
-    ratio: Annotated[list[str], typer.Option(help="Ratio metric as name=numerator/denominator; repeat.")] = [],
-    guardrail: Annotated[list[str], typer.Option(help="Metric name that must not get worse; repeat.")] = [],
-    lower_is_better: Annotated[list[str], typer.Option(help="Metric name where a decrease is good; repeat.")] = [],
-    metrics_file: Annotated[Optional[Path], typer.Option(help="YAML list of metric specs (instead of --metric).")] = None,
-    covariate: Annotated[list[str], typer.Option(help="Pre-period covariate for CUPED; repeat.")] = [],
-    segment: Annotated[list[str], typer.Option(help="Column to break results down by; repeat.")] = [],
-    weights: Annotated[Optional[str], typer.Option(help="Planned split, e.g. 'control=1,treatment=1' (default equal).")] = None,
+    metric: Annotated[list[str] | None, typer.Option(help="Outcome column; repeat. The first is the decision metric.")] = None,
+    ratio: Annotated[list[str] | None, typer.Option(help="Ratio metric as name=numerator/denominator; repeat.")] = None,
+    guardrail: Annotated[list[str] | None, typer.Option(help="Metric name that must not get worse; repeat.")] = None,
+    lower_is_better: Annotated[list[str] | None, typer.Option(help="Metric name where a decrease is good; repeat.")] = None,
+    metrics_file: Annotated[Path | None, typer.Option(help="YAML list of metric specs (instead of --metric).")] = None,
+    covariate: Annotated[list[str] | None, typer.Option(help="Pre-period covariate for CUPED; repeat.")] = None,
+    segment: Annotated[list[str] | None, typer.Option(help="Column to break results down by; repeat.")] = None,
+    weights: Annotated[str | None, typer.Option(help="Planned split, e.g. 'control=1,treatment=1' (default equal).")] = None,
     alpha: Annotated[float, typer.Option(help="Two-sided error rate.")] = 0.05,
     sequential: Annotated[bool, typer.Option(help="Decide on always-valid p-values (you peeked or will peek).")] = False,
     sequential_tuning: Annotated[
@@ -75,15 +73,17 @@ def report(
     identity: Annotated[
         bool, typer.Option(help="Platform data: count every account of a shopper (needs `omnicast features build`).")
     ] = True,
-    name: Annotated[Optional[str], typer.Option(help="Report title and file stem.")] = None,
-    out: Annotated[Optional[Path], typer.Option(help="Output folder (default: <home>/reports/experiments).")] = None,
+    name: Annotated[str | None, typer.Option(help="Report title and file stem.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder (default: <home>/reports/experiments).")] = None,
 ) -> None:
     """Analyse an A/B test and write an HTML report for marketers, plus JSON and CSV."""
     from experiments.analysis import AnalysisConfig, ExperimentDataError
     from experiments.service import report_csv_experiment, report_platform_experiment
 
     settings = get_settings(ctx)
-    out_dir = out or settings.reports_dir / "experiments"
+    out_dir = out or settings.paths.experiment_reports
+    metric, ratio, guardrail = metric or [], ratio or [], guardrail or []
+    lower_is_better, covariate, segment = lower_is_better or [], covariate or [], segment or []
     with user_errors(), progress_bars():
         if (data is None) == (experiment_id is None):
             raise ExperimentDataError("give exactly one of --data (a per-unit CSV) or --experiment (platform data)")
@@ -110,7 +110,7 @@ def report(
             )
         else:
             result = report_platform_experiment(
-                settings.validated_dir, experiment_id, out_dir, control=control, config=config,
+                settings.paths.validated, experiment_id, out_dir, control=control, config=config,
                 window_days=window_days, name=name, identity_map=_identity_map(settings) if identity else None,
             )
     for line in result["headlines"]:
@@ -123,12 +123,12 @@ def report(
 def power(
     baseline: Annotated[float, typer.Option(help="Control mean: a rate in (0, 1) for binary metrics.")],
     mde: Annotated[float, typer.Option(help="Smallest relative change worth detecting, e.g. 0.05 for 5%.")],
-    sd: Annotated[Optional[float], typer.Option(help="Per-unit standard deviation (continuous metrics).")] = None,
+    sd: Annotated[float | None, typer.Option(help="Per-unit standard deviation (continuous metrics).")] = None,
     alpha: Annotated[float, typer.Option(help="Two-sided error rate.")] = 0.05,
     power: Annotated[float, typer.Option(help="Chance of detecting a true change of size mde.")] = 0.8,
     ratio: Annotated[float, typer.Option(help="Treatment units per control unit.")] = 1.0,
     cuped_r2: Annotated[float, typer.Option(help="Share of variance CUPED covariates explain (0 = none).")] = 0.0,
-    daily_units: Annotated[Optional[int], typer.Option(min=1, help="Units entering per day, to estimate duration.")] = None,
+    daily_units: Annotated[int | None, typer.Option(min=1, help="Units entering per day, to estimate duration.")] = None,
 ) -> None:
     """How many units a test needs to detect a given change (sample-size calculator)."""
     import math

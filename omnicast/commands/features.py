@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from omnicast.errors import OmnicastError
 from omnicast.commands.context import console, get_settings, user_errors
+from omnicast.errors import OmnicastError
 from omnicast.progress import progress_bars
 
 app = typer.Typer(help="Build the unified profile and Feast features.", no_args_is_help=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -18,7 +18,7 @@ def demand(
     ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", help="Parquet file to write.")] = Path("forecasts.parquet"),
     panel: Annotated[
-        Optional[Path],
+        Path | None,
         typer.Option("--panel", help="The panel the champion was trained on (default: the retailer's panel)."),
     ] = None,
 ) -> None:

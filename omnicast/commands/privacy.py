@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -17,7 +17,7 @@ app = typer.Typer(help="Export or erase what Omnicast holds on a person.", no_ar
 def export(
     ctx: typer.Context,
     customer: Annotated[str, typer.Argument(help="customer_id (cus_...) or a customer_ref (web:W123).")],
-    out: Annotated[Optional[Path], typer.Option(help="Write the JSON here (default: stdout).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Write the JSON here (default: stdout).")] = None,
 ) -> None:
     """Everything held on a person: raw, validated, profile, online features, identity links."""
     from features.privacy.export import export_customer
@@ -35,7 +35,7 @@ def export(
 def erase(
     ctx: typer.Context,
     customer: Annotated[str, typer.Argument(help="customer_id (cus_...) or a customer_ref (web:W123).")],
-    actor: Annotated[Optional[str], typer.Option(help="Who requested it (audit; default: OS user).")] = None,
+    actor: Annotated[str | None, typer.Option(help="Who requested it (audit; default: OS user).")] = None,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Erase a person from raw, validated, offline and online stores and the identity map."""

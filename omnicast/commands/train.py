@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -14,18 +14,18 @@ app = typer.Typer(help="Train LightGBM models, tracked in MLflow.", no_args_is_h
 
 # Options shared by train / backtest / forecast demand: describe a user's long panel.
 PanelFile = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option("--panel", help="Long-format panel (.parquet/.csv); default: the retailer's store x SKU panel."),
 ]
-Ids = Annotated[Optional[str], typer.Option("--id", help="Comma-separated id columns, e.g. store_id,sku.")]
+Ids = Annotated[str | None, typer.Option("--id", help="Comma-separated id columns, e.g. store_id,sku.")]
 TimeCol = Annotated[str, typer.Option("--time", help="Timestamp column.")]
 Target = Annotated[str, typer.Option("--target", help="Target (units) column.")]
 Freq = Annotated[str, typer.Option("--freq", help="D (daily), W (weekly) or M (monthly).")]
-Static = Annotated[Optional[str], typer.Option("--static", help="Comma-separated static columns (category, ...).")]
-Future = Annotated[Optional[str], typer.Option("--future", help="Known-future columns (price, promo, events).")]
-Past = Annotated[Optional[str], typer.Option("--past", help="Past-only columns (e.g. on_hand).")]
-Censor = Annotated[Optional[str], typer.Option("--censor", help="Boolean stock-out column: sales are censored.")]
-Horizon = Annotated[Optional[int], typer.Option("--horizon", help="Periods ahead (default 28).")]
+Static = Annotated[str | None, typer.Option("--static", help="Comma-separated static columns (category, ...).")]
+Future = Annotated[str | None, typer.Option("--future", help="Known-future columns (price, promo, events).")]
+Past = Annotated[str | None, typer.Option("--past", help="Past-only columns (e.g. on_hand).")]
+Censor = Annotated[str | None, typer.Option("--censor", help="Boolean stock-out column: sales are censored.")]
+Horizon = Annotated[int | None, typer.Option("--horizon", help="Periods ahead (default 28).")]
 ViaFeast = Annotated[
     bool, typer.Option("--feast/--no-feast", help="Read the retailer panel through Feast's offline store (slow).")
 ]
@@ -50,8 +50,8 @@ def demand(
     censor: Censor = None,
     horizon: Horizon = None,
     feast: ViaFeast = False,
-    objective: Annotated[Optional[str], typer.Option(help="tweedie (default), poisson or l2.")] = None,
-    strategy: Annotated[Optional[str], typer.Option(help="direct (default) or lagH.")] = None,
+    objective: Annotated[str | None, typer.Option(help="tweedie (default), poisson or l2.")] = None,
+    strategy: Annotated[str | None, typer.Option(help="direct (default) or lagH.")] = None,
     register: Annotated[bool, typer.Option(help="Register the model as omnicast-demand.")] = True,
 ) -> None:
     """Fit the global demand forecaster on the whole panel; log and register it in MLflow."""

@@ -62,4 +62,4 @@ def demo_report(retailer: Path) -> dict:
     """The offer-policy report of that retailer, written once."""
     from experiments.demo import report_demo_experiment
 
-    return report_demo_experiment(retailer / "raw", retailer / "validated", retailer / "reports")
+    return report_demo_experiment(retailer / "raw" / "truth", retailer / "validated", retailer / "reports")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -95,12 +95,12 @@ def test_unit_prefers_customer_over_device() -> None:
 def test_exposure_log_keeps_first_exposure_in_contract_format(tmp_path: Path) -> None:
     a = Assigner([Experiment(id="e", variants={"c": 1, "t": 1})], holdout=0.2)
     assigned = a.assign_many("e", UNITS[:1000])
-    day1 = exposure_records(assigned, "e", "web", datetime(2026, 1, 1, tzinfo=timezone.utc))
+    day1 = exposure_records(assigned, "e", "web", datetime(2026, 1, 1, tzinfo=UTC))
     assert list(day1.columns) == EXPOSURES.column_names
     assert not (day1["variant"] == HOLDOUT_VARIANT).any()
     path = tmp_path / "exposures.parquet"
     assert log_exposures(day1, path) == len(day1)
-    day2 = exposure_records(assigned.iloc[:500], "e", "store", datetime(2026, 1, 2, tzinfo=timezone.utc))
+    day2 = exposure_records(assigned.iloc[:500], "e", "store", datetime(2026, 1, 2, tzinfo=UTC))
     assert log_exposures(day2, path) == 0
     logged = pd.read_parquet(path)
     assert len(logged) == len(day1) and (logged["channel"] == "web").all()

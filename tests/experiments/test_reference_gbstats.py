@@ -8,13 +8,13 @@ never a project dependency).
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from experiments.analysis import AnalysisConfig, compare
 from experiments.metrics import MetricSpec
-from pathlib import Path
 
 CONTROL = "No E-Mail"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
 from statsmodels.stats import proportion as sm_proportion
+from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.weightstats import ttest_ind as sm_ttest_ind
 
 from experiments.analysis import ExperimentResult

@@ -103,7 +103,7 @@ def test_price_promo_stock_and_calendar(validated: Path) -> None:
 
 
 def test_writer_and_missing_tables(validated: Path, tmp_path: Path) -> None:
-    out = write_demand_panel(validated, tmp_path / "offline")
+    out = write_demand_panel(validated, tmp_path / "offline" / "store_sku_daily.parquet")
     assert out.name == "store_sku_daily.parquet"
     assert len(pd.read_parquet(out)) == len(build_demand_panel(validated))
     (validated / "inventory.parquet").unlink()

@@ -13,8 +13,8 @@ def test_env_prefix_sets_home_and_paths_derive_from_it(tmp_path: Path, monkeypat
     monkeypatch.setenv("OMNICAST_HOME", str(tmp_path / "h"))
     s = load_settings()
     assert s.home == tmp_path / "h"
-    assert s.raw_dir == tmp_path / "h" / "raw"
-    assert s.validated_dir == tmp_path / "h" / "offline" / "validated"
+    assert s.paths.raw == tmp_path / "h" / "raw"
+    assert s.paths.validated == tmp_path / "h" / "offline" / "validated"
     assert s.tracking_uri == f"sqlite:///{(tmp_path / 'h' / 'mlruns' / 'mlflow.db').resolve()}"
 
 

@@ -184,9 +184,9 @@ def run_demand_stage(settings: Settings, folds: int = 2) -> dict[str, Any]:
 
     if tracking.champion_version(MlflowClient()) is None and trained["version"]:
         promoted = tracking.promote(settings, trained["version"])["version"]
-    reports = Path(settings.reports_dir)
+    reports = settings.paths.reports
     reports.mkdir(parents=True, exist_ok=True)
-    fc = forecast_demand(settings, None, reports / "demand_forecasts.parquet")
+    fc = forecast_demand(settings, None, settings.paths.demand_forecasts)
     figure = plots.forecast_figure(fc["panel"], fc["forecasts"], spec, plots.sample_series(fc["forecasts"], spec))
     plot_path = reports / "demand_forecast.png"
     figure.savefig(plot_path, dpi=110)

@@ -33,29 +33,25 @@ RETAIL_SPEC = PanelSpec(
     censor_col="stockout",
     fill_to_end=False,
 )
-TRUTH_FILE = Path("truth") / "demand.parquet"
+TRUTH_FILE = "demand.parquet"
 
 
 class PanelMissingError(OmnicastError):
     """No demand panel yet: the data has not been generated/ingested."""
 
 
-def panel_path(settings: Settings) -> Path:
-    return Path(settings.offline_dir) / "store_sku_daily.parquet"
-
-
 def ensure_panel(settings: Settings, rebuild: bool = False) -> Path:
     """Build the panel from the validated tables if it is missing (or asked to)."""
     from features.demand_panel import write_demand_panel
 
-    path = panel_path(settings)
+    path = settings.paths.demand_panel
     if rebuild or not path.exists():
-        if not Path(settings.validated_dir).exists():
+        if not Path(settings.paths.validated).exists():
             raise PanelMissingError(
-                f"no validated tables under {settings.validated_dir}: run `omnicast data generate` "
+                f"no validated tables under {settings.paths.validated}: run `omnicast data generate` "
                 "and `omnicast data ingest` first"
             )
-        write_demand_panel(settings.validated_dir, settings.offline_dir)
+        write_demand_panel(settings.paths.validated, path)
     return path
 
 
@@ -73,9 +69,7 @@ def load_panel(settings: Settings, via_feast: bool = False) -> tuple[pd.DataFram
 
 def _feast_has_panel(settings: Settings) -> bool:
     """The features stage has turned the panel into the store_sku_daily feature table."""
-    from features.feature_repo.config import feature_tables_dir
-
-    return (feature_tables_dir(settings) / "store_sku_daily.parquet").exists()
+    return settings.paths.feature_table("store_sku_daily").exists()
 
 
 def _through_feast(settings: Settings, panel: pd.DataFrame) -> pd.DataFrame:
@@ -119,7 +113,7 @@ def _typed(panel: pd.DataFrame) -> pd.DataFrame:
 
 def load_truth(settings: Settings) -> pd.DataFrame | None:
     """The generator's true expected demand per location x SKU x date, if present."""
-    path = Path(settings.raw_dir) / TRUTH_FILE
+    path = settings.paths.truth_file(TRUTH_FILE)
     if not path.exists():
         return None
     truth = pd.read_parquet(path, columns=["location_id", "sku", "date", "expected"])

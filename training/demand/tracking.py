@@ -45,7 +45,7 @@ class DemandModel(mlflow.pyfunc.PythonModel):
 
 def configure(settings: Settings) -> str:
     """Point MLflow at the settings' tracking store; returns the experiment id."""
-    Path(settings.mlruns_dir).mkdir(parents=True, exist_ok=True)
+    settings.paths.mlruns.mkdir(parents=True, exist_ok=True)
     mlflow.set_tracking_uri(settings.tracking_uri)
     found = mlflow.get_experiment_by_name(EXPERIMENT)
     if found is not None:
@@ -53,7 +53,7 @@ def configure(settings: Settings) -> str:
         return found.experiment_id
     # the embedded default keeps artifacts in the data home; a configured tracking
     # server decides its own artifact store
-    artifacts = None if settings.mlflow_tracking_uri else (Path(settings.mlruns_dir) / "artifacts").resolve().as_uri()
+    artifacts = None if settings.mlflow_tracking_uri else settings.paths.mlflow_artifacts.resolve().as_uri()
     experiment_id = mlflow.create_experiment(EXPERIMENT, artifact_location=artifacts)
     mlflow.set_experiment(EXPERIMENT)
     return experiment_id

@@ -17,7 +17,7 @@ from omnicast.settings import load_settings
 
 def _build(home: Path, **overrides) -> tuple:
     settings = load_settings(home=home, **overrides)
-    tiny_retail.write_validated(settings.validated_dir)
+    tiny_retail.write_validated(settings.paths.validated)
     summary = build_features(settings)
     ids = pd.read_parquet(summary["identity_map"]).set_index("customer_ref")["customer_id"]
     return settings, summary, ids

@@ -70,9 +70,9 @@ def test_feast_historical_features_ignore_the_future(tmp_path: Path, monkeypatch
     results = []
     for label, tables in (("full", data), ("past", cut(data, t))):
         settings_ = load_settings(home=tmp_path / label)
-        settings_.validated_dir.mkdir(parents=True)
+        settings_.paths.validated.mkdir(parents=True)
         for name, frame in tables.items():
-            frame.to_parquet(settings_.validated_dir / f"{name}.parquet", index=False)
+            frame.to_parquet(settings_.paths.validated / f"{name}.parquet", index=False)
         monkeypatch.setattr("features.profile.build.default_as_of", lambda _: tiny_retail.AS_OF)
         summary = build_features(settings_, materialize=False)
         ids = sorted(set(pd.read_parquet(summary["identity_map"])["customer_id"]))

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from features.feature_repo import store as fs
 from features.pipeline import build_features
-from features.privacy.ledger import audit_path, erased_hashes, ref_hash
+from features.privacy.ledger import erased_hashes, ref_hash
 from omnicast.cli import app
 from omnicast.settings import load_settings
 
@@ -22,8 +22,8 @@ ANNA_REFS = {"web:a1", "pos:p1", "loyalty:LA"}
 @pytest.fixture()
 def home(tmp_path: Path) -> tuple:
     settings = load_settings(home=tmp_path / "home")
-    tiny_retail.write_validated(settings.validated_dir)
-    tiny_retail.write_raw(settings.raw_dir)
+    tiny_retail.write_validated(settings.paths.validated)
+    tiny_retail.write_raw(settings.paths.raw)
     summary = build_features(settings)
     ids = pd.read_parquet(summary["identity_map"]).set_index("customer_ref")["customer_id"]
     return settings, ids
@@ -82,21 +82,21 @@ def test_erase_removes_the_person_everywhere_and_a_rebuild_does_not_resurrect(ho
     assert record["what"]["online_rows"] > 0
     assert record["what"]["validated/transactions (anonymized)"] == 5
     assert _mentions(settings, ANNA_REFS, anna) == {}
-    events = pd.read_parquet(settings.validated_dir / "events.parquet")
+    events = pd.read_parquet(settings.paths.validated / "events.parquet")
     assert "dev-anna" not in set(events["device_id"]) and "e8" in set(events["event_id"])
     # the sales stay (as guest lines) for demand forecasting
-    tx = pd.read_parquet(settings.validated_dir / "transactions.parquet")
+    tx = pd.read_parquet(settings.paths.validated / "transactions.parquet")
     assert len(tx) == 7 and tx["customer_ref"].isna().sum() == 6
     reader = fs.OnlineReader(fs.open_store(settings), "nbo_customer")
     assert all(v is None for k, v in reader.read(anna).items() if k != "customer_id")
     assert reader.read(bob)["lifecycle_segment"] == "lapsed"  # nobody else touched
-    audit = [json.loads(line) for line in audit_path(settings).read_text().splitlines()]
+    audit = [json.loads(line) for line in settings.paths.audit_log.read_text().splitlines()]
     assert audit[-1]["subject_sha256"] == record["subject_sha256"]
-    assert "web:a1" not in audit_path(settings).read_text()
+    assert "web:a1" not in settings.paths.audit_log.read_text()
     assert ref_hash("web:a1") in erased_hashes(settings)
 
     # a raw file that still holds the person is re-imported, then everything is rebuilt
-    tiny_retail.write_validated(settings.validated_dir)
+    tiny_retail.write_validated(settings.paths.validated)
     build_features(settings)
     assert _mentions(settings, ANNA_REFS, anna) == {
         "offline/validated/identities.parquet": 3,
@@ -109,7 +109,7 @@ def test_erase_removes_the_person_everywhere_and_a_rebuild_does_not_resurrect(ho
     from features.privacy.ledger import erased_hashes as hashes
     from features.profile.build import load_tables
 
-    rebuilt = load_tables(settings.validated_dir, hashes(settings))
+    rebuilt = load_tables(settings.paths.validated, hashes(settings))
     assert set(rebuilt["events"]["event_id"]) == {"e6", "e8"}  # her logged-out view is gone too
 
 
@@ -139,15 +139,15 @@ def test_erasing_an_unknown_ref_says_nothing_was_found_and_ledgers_it(home: tupl
 def test_ingest_after_erasure_keeps_the_person_out_of_validated_and_quarantine(home: tuple) -> None:
     settings, ids = home
     _cli(settings, "privacy", "erase", ids["web:a1"], "--yes")
-    tiny_retail.write_raw(settings.raw_dir)  # the source export still holds her
+    tiny_retail.write_raw(settings.paths.raw)  # the source export still holds her
     result = _cli(settings, "data", "ingest")
     assert "erased" in result.output
     found = _mentions(settings, ANNA_REFS, ids["web:a1"])
     assert not [p for p in found if p.startswith(("offline/validated", "quarantine"))], found
-    report = json.loads((settings.validated_dir / "_ingest_report.json").read_text())
+    report = json.loads((settings.paths.validated / "_ingest_report.json").read_text())
     for name, t in report["tables"].items():
         assert t["read"] == t["accepted"] + t["quarantined"] + t["erased"], name
     assert report["totals"]["erased"] > 0 and report["tables"]["identities"]["erased"] == 3
     assert report["tables"]["transactions"]["anonymized"] == 5
-    events = pd.read_parquet(settings.validated_dir / "events.parquet")
+    events = pd.read_parquet(settings.paths.validated / "events.parquet")
     assert "dev-anna" not in set(events["device_id"].dropna())  # her logged-out view too

@@ -16,7 +16,6 @@ from features.contracts import CONTRACTS
 from features.synthetic.faults import PLAN, FaultLog, inject
 
 
-
 def _parses(value: str) -> bool:
     try:
         datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +21,7 @@ def test_iso_timestamps_round_trip(secs: list[int]) -> None:
     out = iso_timestamps(np.array(secs)).to_pylist()
     for s, text in zip(secs, out):
         assert text.endswith("Z") and len(text) == 20
-        assert datetime.fromisoformat(text.replace("Z", "+00:00")) == datetime.fromtimestamp(s, timezone.utc)
+        assert datetime.fromisoformat(text.replace("Z", "+00:00")) == datetime.fromtimestamp(s, UTC)
 
 
 @settings(max_examples=40, deadline=None)

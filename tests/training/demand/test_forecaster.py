@@ -8,12 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from training.demand.simulate import SIM_SPEC as SPEC
-from training.demand.simulate import simulate_panel
-
 from training.demand import metrics as M
 from training.demand.forecaster import DemandForecaster, NotFittedError
 from training.demand.panel import PanelError
+from training.demand.simulate import SIM_SPEC as SPEC
+from training.demand.simulate import simulate_panel
 
 H = 14
 

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-
-from training.demand.simulate import SIM_SPEC as SPEC
-from training.demand.simulate import simulate_panel
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from training.demand.backtest import run_backtest
 from training.demand.features import GridArrays, build_features
 from training.demand.panel import regularise
+from training.demand.simulate import SIM_SPEC as SPEC
+from training.demand.simulate import simulate_panel
 
 GRID = regularise(simulate_panel(n_series=5, days=200, seed=1), SPEC)
 

@@ -17,13 +17,13 @@ def test_demand_stage_end_to_end(tmp_path: Path) -> None:
     from training.demand.pipeline import run_demand_stage
 
     settings = load_settings(home=tmp_path / "home")
-    generate(GeneratorConfig.preset("tiny", seed=3), settings.raw_dir)
-    ingest(settings.raw_dir, settings.validated_dir, settings.quarantine_dir)
+    generate(GeneratorConfig.preset("tiny", seed=3), settings.paths.raw)
+    ingest(settings.paths.raw, settings.paths.validated, settings.paths.quarantine)
     out = run_demand_stage(settings)
     assert out["registered_version"] == "1" and out["promoted_champion"] == "1"
     assert Path(out["forecast_plot"]).stat().st_size > 10_000
     fc = pd.read_parquet(out["forecasts"])
-    panel = pd.read_parquet(settings.offline_dir / "store_sku_daily.parquet")
+    panel = pd.read_parquet(settings.paths.offline / "store_sku_daily.parquet")
     active = panel.loc[pd.to_datetime(panel.date) == pd.to_datetime(panel.date).max(), ["location_id", "sku"]]
     assert len(fc.drop_duplicates(["location_id", "sku"])) == len(active)
     assert sorted(fc.h.unique()) == list(range(1, 29))

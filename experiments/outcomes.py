@@ -21,6 +21,7 @@ import duckdb
 import pandas as pd
 
 from omnicast.errors import OmnicastError
+from omnicast.paths import table_file
 
 
 class OutcomeError(OmnicastError):
@@ -120,7 +121,7 @@ FROM per_unit GROUP BY ALL ORDER BY look, variant
 
 
 def _table(validated_dir: Path, name: str) -> Path:
-    path = Path(validated_dir) / f"{name}.parquet"
+    path = table_file(validated_dir, name)
     if not path.exists():
         raise OutcomeError(f"validated table {name} not found at {path}; run `omnicast data ingest` first")
     return path

@@ -57,11 +57,11 @@ def _demand(settings: Settings, ctx: dict[str, Any]) -> dict[str, str]:
     from training.demand.pipeline import run_demand_stage
 
     r = run_demand_stage(settings)
-    truth = f", true-mean WAPE {r['truth_wape']:.3f}" if r.get("truth_wape") is not None else ""
+    truth = f", true-mean WAPE {r.truth_wape:.3f}" if r.truth_wape is not None else ""
     return {
-        "demand backtest": f"WAPE {r['wape']:.3f}, weighted quantile loss {r['wql']:.3f}{truth}",
-        "demand model": f"omnicast-demand v{r['registered_version']} in {settings.tracking_uri}",
-        "forecasts": f"{r['forecasts']} (plot: {r['forecast_plot']})",
+        "demand backtest": f"WAPE {r.wape:.3f}, weighted quantile loss {r.wql:.3f}{truth}",
+        "demand model": f"omnicast-demand v{r.registered_version} in {settings.tracking_uri}",
+        "forecasts": f"{r.forecasts} (plot: {r.forecast_plot})",
     }
 
 

@@ -40,7 +40,7 @@ class OutcomeWindow:
 
     def __post_init__(self) -> None:
         if not self.days > 0:
-            raise OutcomeError(f"--window-days must be > 0 (days of outcomes after first exposure), got {self.days:g}")
+            raise OutcomeError(f"the outcome window must be longer than 0 days (days of outcomes after first exposure), got {self.days:g}")
         if not self.pre_days >= 0:
             raise OutcomeError(f"pre_days must be >= 0 (days of pre-period covariate), got {self.pre_days:g}")
 

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from omnicast import __version__ as OMNICAST_VERSION
+from omnicast.env import disable_telemetry
 from omnicast.errors import OmnicastError
 
 if TYPE_CHECKING:
@@ -54,8 +55,6 @@ log = logging.getLogger(__name__)
 CHAMPION = "champion"
 ARTIFACT = "model"  # the model's folder inside its run
 FIRST_PARTY = frozenset({"omnicast", "features", "training", "serving", "experiments", "monitoring"})
-# Omnicast never phones home: MLflow's telemetry is off wherever Omnicast starts it.
-TELEMETRY_OFF = {"MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "1"}
 T = TypeVar("T")
 
 
@@ -103,10 +102,9 @@ class ModelVersion:
 # --------------------------------------------------------------- tracking
 def configure(settings: Settings) -> None:
     """Point MLflow's tracking and registry at the settings' store (telemetry off)."""
+    disable_telemetry()  # before MLflow is first imported
     import mlflow
 
-    for name, value in TELEMETRY_OFF.items():
-        os.environ.setdefault(name, value)
     if not settings.mlflow_tracking_uri:
         settings.paths.mlruns.mkdir(parents=True, exist_ok=True)
     mlflow.set_tracking_uri(settings.tracking_uri)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from omnicast.commands.context import console, get_settings, user_errors
 from omnicast.commands.train import (
@@ -55,6 +54,8 @@ def demand(
         inputs = demand_inputs(settings, panel, ids, time_col, target, freq, static, future, past, censor, truth, feast)
         run = backtest_demand(settings, inputs, folds, **model_params(horizon, objective, strategy))
     result = run.result
+    from rich.table import Table
+
     summary = Table(title=f"backtest, {folds} folds", caption=f"panel: {inputs.source}")
     summary.add_column("metric")
     summary.add_column("value", justify="right")

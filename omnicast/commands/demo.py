@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-from rich.panel import Panel
 
 from omnicast.commands.context import console, get_settings, user_errors
 from omnicast.progress import progress_bars
@@ -23,5 +21,8 @@ def demo(
 
     with user_errors(), progress_bars():
         summary = run_demo(settings, DemoOptions(size=size, bad_row_rate=bad_row_rate))
+    from rich.markup import escape
+    from rich.panel import Panel
+
     lines = [f"[bold]{escape(line.what)}[/]: {escape(line.text)}" for line in summary.lines]
     console.print(Panel("\n".join(lines), title="omnicast demo: done", expand=False))

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from omnicast.commands.context import console, get_settings, user_errors
 
@@ -27,6 +26,8 @@ def list_models(
     if not versions:
         console.print("no registered models yet: run `omnicast train demand`")
         return
+    from rich.table import Table
+
     table = Table(title=f"registered models ({settings.tracking_uri})")
     for col in ("model", "version", "aliases", "run", "created (UTC)", "metrics"):
         table.add_column(col, overflow="fold")

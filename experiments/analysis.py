@@ -59,7 +59,7 @@ class AnalysisConfig(BaseModel):
         from pydantic import ValidationError
 
         try:
-            return cls(**values)  # type: ignore[arg-type]
+            return cls(**values)
         except ValidationError as exc:
             problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
             raise ExperimentDataError(f"invalid analysis settings: {problems}") from None
@@ -328,7 +328,7 @@ def _check_data(units: pd.DataFrame, arm: str, control: str, metrics: list[Metri
 def _srm(units: pd.DataFrame, arm: str, arms: list[str], config: AnalysisConfig) -> SRMCheck:
     observed = units[arm].astype(str).value_counts().reindex(arms, fill_value=0)
     weights = config.weights or {a: 1.0 for a in arms}
-    chi2, p, expected = srm_test(observed.to_dict(), weights)
+    chi2, p, expected = srm_test({str(k): int(v) for k, v in observed.items()}, weights)
     return SRMCheck(
         observed={k: int(v) for k, v in observed.items()},
         expected=expected,
@@ -346,12 +346,12 @@ def _segment_comparisons(
     for col in config.segments:
         family: list[Comparison] = []
         for value, cell in units.groupby(col, observed=True, sort=True):
-            groups = {a: g for a, g in cell.groupby(arm, observed=True)}
+            groups = {str(a): g for a, g in cell.groupby(arm, observed=True)}
             control = groups.get(arms[0])
             for variant in arms[1:]:
                 treated = groups.get(variant)
                 sizes = [0 if g is None else len(g) for g in (control, treated)]
-                if min(sizes) < MIN_SEGMENT_UNITS:
+                if control is None or treated is None or min(sizes) < MIN_SEGMENT_UNITS:
                     note = f"{col}={value} ({variant}): {min(sizes)} units in an arm, fewer than {MIN_SEGMENT_UNITS}"
                     if note not in skipped:
                         skipped.append(note)
@@ -375,7 +375,7 @@ def analyze(
     arms = _check_data(units, arm, control, metrics, config)
     units = units.assign(**{arm: units[arm].astype(str)})
     srm = _srm(units, arm, arms, config)
-    by_arm = {a: g for a, g in units.groupby(arm, sort=False)}
+    by_arm = {str(a): g for a, g in units.groupby(arm, sort=False)}
     warnings: list[str] = []
     if not srm.passed:
         warnings.append(

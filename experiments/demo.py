@@ -27,7 +27,8 @@ def read_truth(truth_dir: Path) -> dict[str, Any]:
     path = Path(truth_dir) / "experiment.json"
     if not path.exists():
         raise OmnicastError(f"no experiment truth at {path}; generate the synthetic retailer first")
-    return json.loads(path.read_text())
+    truth: dict[str, Any] = json.loads(path.read_text())
+    return truth
 
 
 def report_demo_experiment(

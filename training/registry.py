@@ -406,7 +406,7 @@ def load_pyfunc(settings: Settings, name: str, alias: str = CHAMPION, hint: str 
         raise RegistryError(f"{name} has no {alias!r} alias yet{': ' + hint if hint else ''}")
     before = list(sys.path)
     try:
-        model = mlflow.pyfunc.load_model(model_uri(name, alias))
+        model: PyFuncModel = mlflow.pyfunc.load_model(model_uri(name, alias))
     finally:
         added = [p for p in sys.path if p not in before]
         sys.path[:] = [p for p in sys.path if p not in added]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -141,7 +141,7 @@ def _print_counts(verb: str, counts: dict[str, int], where: Path) -> None:
     console.print(table)
 
 
-def _print_ingest(report: dict) -> None:
+def _print_ingest(report: dict[str, Any]) -> None:
     from rich.table import Table
 
     rows = [(name, t) for name, t in report["tables"].items()]

@@ -46,6 +46,11 @@ class AnalysisConfig(BaseModel):
     prior_variance: float | None = Field(None, gt=0)  # proper N(0, v) prior on relative lift
     decide_with: Literal["fixed", "sequential"] = "fixed"
 
+    @property
+    def level(self) -> str:
+        """The intervals' confidence level as the report writes it: alpha 0.05 -> '95%'."""
+        return confidence_label(self.alpha)
+
     @field_validator("weights")
     @classmethod
     def _positive_weights(cls, v: dict[str, float] | None) -> dict[str, float] | None:
@@ -441,7 +446,8 @@ def _thin_tail_warnings(metrics: list[MetricSpec], by_arm: dict[str, pd.DataFram
         if nonzero < THIN_NONZERO:
             out.append(
                 f"{spec.title}: only {nonzero} units in the smallest arm have a non-zero value; with so few, "
-                "relative-change intervals tend to be too narrow (simulations: ~92% coverage instead of 95% at 60). "
+                "relative-change intervals tend to be too narrow (in simulations with 60 such units they missed "
+                "the true change 1.4 to 1.6 times as often as their nominal rate). "
                 "Read the absolute difference first."
             )
     return out
@@ -478,8 +484,13 @@ def _excludes_zero(i: Interval) -> bool:
     return i.lower > 0 or i.upper < 0
 
 
-def describe_change(c: Comparison, spec: MetricSpec) -> str:
-    """'raised spend per customer by 7.7% (95% CI 3.1% to 12.4%)'.
+def confidence_label(alpha: float) -> str:
+    """'95%' for alpha 0.05, '90%' for 0.1, '99.5%' for 0.005: every interval label derives from alpha."""
+    return f"{round((1 - alpha) * 100, 6):g}%"
+
+
+def describe_change(c: Comparison, spec: MetricSpec, level: str) -> str:
+    """'raised spend per customer by 7.7% (95% CI 3.1% to 12.4%)', with `level` the interval's ('95%').
 
     The decision rests on the absolute test; the relative (delta-method) interval
     is quoted only when it tells the same story (both exclude zero, or both
@@ -489,14 +500,14 @@ def describe_change(c: Comparison, spec: MetricSpec) -> str:
     """
     rel, a = c.decision_relative, c.decision_absolute
     verb = "raised" if a.estimate > 0 else "lowered"
-    absolute = f"by {abs(a.estimate):,.3g} (95% CI {a.lower:+,.3g} to {a.upper:+,.3g})"
+    absolute = f"by {abs(a.estimate):,.3g} ({level} CI {a.lower:+,.3g} to {a.upper:+,.3g})"
     if not np.isfinite(rel.estimate):  # control mean 0: no relative change, say it in units
         return f"{verb} {spec.title} {absolute} from zero"
     if _excludes_zero(rel) != _excludes_zero(a):
         return f"{verb} {spec.title} {absolute}, a {pct(rel.estimate)} change"
     return (
         f"{verb} {spec.title} by {abs(rel.estimate) * 100:.1f}% "
-        f"(95% CI {pct(rel.lower)} to {pct(rel.upper)})"
+        f"({level} CI {pct(rel.lower)} to {pct(rel.upper)})"
     )
 
 
@@ -519,7 +530,7 @@ def _verdict(variant: str, results: list[MetricResult], srm: SRMCheck, config: A
         for g in r.comparisons
         if g.variant == variant and g.significant and g.better is False
     ]
-    change = describe_change(c, primary.spec)
+    change = describe_change(c, primary.spec, config.level)
     if c.significant and c.better:
         status, text = "winner", f"{variant} {change}; {certainty(c)}."
     elif c.significant:
@@ -531,7 +542,7 @@ def _verdict(variant: str, results: list[MetricResult], srm: SRMCheck, config: A
         status = "no_difference"
         text = (
             f"{variant} made no clear difference to {primary.spec.title} "
-            f"(95% CI {pct(c.decision_relative.lower)} to {pct(c.decision_relative.upper)}); the gap seen could easily be chance."
+            f"({config.level} CI {pct(c.decision_relative.lower)} to {pct(c.decision_relative.upper)}); the gap seen could easily be chance."
         )
     if harmed:
         return Verdict(

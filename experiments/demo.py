@@ -4,7 +4,7 @@ The generator knows the exact effect in its sample (raw/truth/experiment.json:
 the average effect on the treated of revenue per unit and conversion, over
 purchase lines from exposure to the end of the experiment window). The report
 uses that same outcome definition, so its estimate and the truth measure the
-same thing; the report shows whether the 95% interval covers the truth.
+same thing; the report shows whether its interval covers the truth.
 """
 
 from __future__ import annotations

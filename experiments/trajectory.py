@@ -3,7 +3,7 @@
 From per-look sufficient statistics (units so far, sum and sum of squares of the
 outcome; `outcomes.daily_outcomes`), each variant's difference from control (in
 the metric's units: early relative changes explode while control is near zero)
-with its fixed-horizon 95% interval and its always-valid interval, from the
+with its fixed-horizon interval (at the analysis' 1 - alpha) and its always-valid interval, from the
 first look with at least `min_units` units per arm. Only
 the always-valid one may be acted on mid-test; the chart shows why. No CUPED
 here: the adjustment needs unit-level data at every look.

@@ -6,6 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from omnicast.env import disable_telemetry
+
+disable_telemetry()  # MLflow, Feast, BentoML, Evidently: in tests and their subprocesses too
+
 
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

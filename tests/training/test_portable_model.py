@@ -109,3 +109,38 @@ def test_code_closure_is_the_model_and_what_it_imports(root: str) -> None:
     for heavy in ("omnicast.settings", "training.demand.tracking", "training.demand.plots", "training.registry"):
         assert heavy not in modules
     assert not [m for m in modules if m.split(".")[0] in {"features", "experiments", "serving", "monitoring"}]
+
+
+BENTO_IMPORT = r"""
+import json, sys
+args = json.loads(sys.argv[1])
+import bentoml, mlflow, pandas as pd
+
+mlflow.set_tracking_uri(args["tracking_uri"])
+model = bentoml.mlflow.import_model("omnicast-demand", args["uri"])
+loaded = bentoml.mlflow.load_model(model.tag)
+forecasts = loaded.predict(pd.read_parquet(args["panel"]))
+print(json.dumps({"tag": str(model.tag), "rows": len(forecasts), "metadata": loaded.metadata.metadata,
+                  "requirements": (model.path_of("mlflow_model/requirements.txt") and
+                                   open(model.path_of("mlflow_model/requirements.txt")).read().split())}))
+"""
+
+
+def test_bentoml_imports_the_champion_from_the_registry(tmp_path: Path) -> None:
+    """What a Bento needs (the model, its requirements, its code, its metadata) comes from the registry alone."""
+    settings = load_settings(home=tmp_path / "home")
+    panel = simulate_panel(n_series=3, days=120, seed=2)
+    trained = train_demand(settings, panel, SIM_SPEC, "sim", horizon=5, n_estimators=10, quantile_estimators=5)
+    registry.promote(settings, tracking.MODEL_NAME, trained.version or "")
+    panel[SIM_SPEC.columns].to_parquet(tmp_path / "panel.parquet", index=False)
+    args = {"tracking_uri": settings.tracking_uri, "uri": registry.model_uri(tracking.MODEL_NAME),
+            "panel": str(tmp_path / "panel.parquet")}
+    env = {**os.environ, "BENTOML_HOME": str(tmp_path / "bentoml"), "BENTOML_DO_NOT_TRACK": "True",
+           "DO_NOT_TRACK": "1", "MLFLOW_DISABLE_TELEMETRY": "true"}
+    done = subprocess.run([sys.executable, "-c", BENTO_IMPORT, json.dumps(args)], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-4000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["tag"].startswith("omnicast-demand:") and report["rows"] == 3 * 5
+    assert report["metadata"]["panel_spec"]["id_cols"] == list(SIM_SPEC.id_cols)
+    assert any(r.startswith("lightgbm==") for r in report["requirements"])

@@ -137,6 +137,11 @@ def use_experiment(settings: Settings, name: str) -> str:
     return str(experiment_id)
 
 
+def _no_store_yet(settings: Settings) -> bool:
+    """The embedded store has not been created: nothing is registered, and a read must not create it."""
+    return not settings.mlflow_tracking_uri and not settings.paths.mlflow_db.exists()
+
+
 def client(settings: Settings) -> MlflowClient:
     from mlflow import MlflowClient
 
@@ -360,6 +365,8 @@ def alias_version(settings: Settings, name: str, alias: str = CHAMPION) -> str |
     """The version `name@alias` points at, or None when the model or the alias does not exist."""
     from mlflow.exceptions import MlflowException
 
+    if _no_store_yet(settings):
+        return None
     try:
         return str(client(settings).get_model_version_by_alias(name, alias).version)
     except MlflowException:
@@ -370,6 +377,8 @@ def promote(settings: Settings, name: str, version: str, alias: str = CHAMPION) 
     """Move `alias` of `name` to `version` (what serving and batch jobs load next)."""
     from mlflow.exceptions import MlflowException
 
+    if _no_store_yet(settings):
+        raise RegistryError(f"no registered model named {name!r}; registered: none")
     mlflow_client = client(settings)
     _require_model(mlflow_client, name)
     if str(version) not in _version_numbers(mlflow_client, name):
@@ -385,6 +394,8 @@ def promote(settings: Settings, name: str, version: str, alias: str = CHAMPION) 
 
 def list_versions(settings: Settings, name: str | None = None) -> list[ModelVersion]:
     """Every registered version (of `name`, or of every model), oldest first, with its run's metrics."""
+    if _no_store_yet(settings):
+        return []
     mlflow_client = client(settings)
     names = [name] if name else sorted(m.name for m in mlflow_client.search_registered_models())
     out = []

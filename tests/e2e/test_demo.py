@@ -11,6 +11,8 @@ import pandas as pd
 import pytest
 
 from features.contracts import CONTRACTS
+from features.ingest.report import REPORT_NAME
+from omnicast.paths import DataHome, table_file
 
 
 @pytest.fixture(scope="module")
@@ -28,12 +30,13 @@ def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_every_contract_table_is_generated_validated_and_accounted(demo_home: Path) -> None:
-    report = json.loads((demo_home / "offline" / "validated" / "_ingest_report.json").read_text())
+    home = DataHome(demo_home)
+    report = json.loads((home.validated / REPORT_NAME).read_text())
     for name in CONTRACTS:
         counts = report["tables"][name]
         assert counts["read"] == counts["accepted"] + counts["quarantined"] + counts["erased"], name
-        assert counts["read"] == pd.read_parquet(demo_home / "raw" / f"{name}.parquet").shape[0]
-        validated = pd.read_parquet(demo_home / "offline" / "validated" / f"{name}.parquet")
+        assert counts["read"] == pd.read_parquet(table_file(home.raw, name)).shape[0]
+        validated = pd.read_parquet(home.validated_table(name))
         assert len(validated) == counts["accepted"]
         assert list(validated.columns) == CONTRACTS[name].column_names
     totals = report["totals"]
@@ -42,5 +45,5 @@ def test_every_contract_table_is_generated_validated_and_accounted(demo_home: Pa
 
 
 def test_quarantined_rows_carry_reasons(demo_home: Path) -> None:
-    q = pd.read_parquet(demo_home / "quarantine" / "transactions.parquet")
+    q = pd.read_parquet(table_file(DataHome(demo_home).quarantine, "transactions"))
     assert len(q) > 0 and q["_reason"].notna().all() and (q["_reason"] != "").all()

@@ -104,7 +104,6 @@ def load_champion(settings: Settings, name: str = MODEL_NAME, alias: str = CHAMP
     """The forecaster behind `models:/name@alias`."""
     from training.demand.model import DemandModel
 
-    registry.configure(settings)
     return registry.load_python_model(settings, name, DemandModel, alias, hint=TRAIN_HINT).forecaster
 
 

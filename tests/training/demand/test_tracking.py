@@ -100,6 +100,9 @@ def test_cli_names_bad_input(tmp_path: Path) -> None:
         assert res.exit_code == 2 and "must be a .parquet file name" in " ".join(res.output.split())
     res = runner.invoke(app, [*home, "models", "promote", "omnicast-demand", "3"])
     assert res.exit_code == 2 and "no registered model named 'omnicast-demand'" in res.output
+    res = runner.invoke(app, [*home, "models", "list"])
+    assert res.exit_code == 0 and "no registered models yet" in res.output
+    assert not (tmp_path / "h").exists()  # asking an empty home creates no tracking store in it
 
 
 def test_cli_names_unreadable_and_empty_panels(tmp_path: Path) -> None:

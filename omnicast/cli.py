@@ -4,17 +4,74 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from omnicast import __version__
 from omnicast.commands import backtest, data, demo, experiment, features, forecast, models, privacy, train
 from omnicast.commands.context import SettingsOverrides
 from omnicast.env import CONFIG_ENV, disable_telemetry
 
+if TYPE_CHECKING:
+    from typer._click.core import Command, Context, Parameter
+
+
+class _RootGroup(TyperGroup):
+    """The top-level group: options that were not given pass through without typer's coercion.
+
+    Typer (0.29) coerces every option through a pydantic validator, which it builds even
+    to turn a missing value into None: for the global options and the help flags that
+    meant importing pydantic (and building validators) on every `omnicast <group> --help`
+    and `omnicast <group> <command> --help`. A missing value here skips that step and goes
+    straight to the option's callback, exactly as typer does after coercing None to None;
+    a given value is coerced by typer as always. Applies to every group and command below.
+    """
+
+    def get_params(self, ctx: Context) -> list[Parameter]:
+        return _passing_unset_through(super().get_params(ctx))
+
+    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
+        return _with_unset_passthrough(super().get_command(ctx, cmd_name))
+
+
+def _with_unset_passthrough(command: Command | None) -> Command | None:
+    """Give a sub-command (and, for a group, its sub-commands) the root group's option handling."""
+    if command is None or getattr(command, "_omnicast_passthrough", False):
+        return command
+    patched: Any = command  # click objects take instance attributes; typing them is not the point here
+    get_params = command.get_params
+    patched.get_params = lambda ctx: _passing_unset_through(get_params(ctx))
+    if isinstance(command, TyperGroup):
+        get_command = command.get_command
+        patched.get_command = lambda ctx, name: _with_unset_passthrough(get_command(ctx, name))
+    patched._omnicast_passthrough = True
+    return command
+
+
+def _passing_unset_through(params: list[Parameter]) -> list[Parameter]:
+    for param in params:
+        if not getattr(param, "_omnicast_passthrough", False):
+            _pass_unset_through(param)
+    return params
+
+
+def _pass_unset_through(param: Any) -> None:
+    process = param.process_value
+
+    def process_value(ctx: Context, value: Any) -> Any:
+        if value is not None or param.required or param.multiple or param.nargs != 1:
+            return process(ctx, value)
+        return param.callback(ctx, param, None) if param.callback is not None else None
+
+    param.process_value = process_value
+    param._omnicast_passthrough = True
+
+
 app = typer.Typer(
     name="omnicast",
+    cls=_RootGroup,
     help=(
         "Omnicast: unified customer profiles, demand forecasts, next best offers and "
         "A/B tests for omnichannel retailers. Everything is written below the data "

@@ -108,9 +108,10 @@ def configure(settings: Settings) -> None:
     import mlflow
 
     # MLflow sets its own loggers to INFO when imported ("Creating initial MLflow database
-    # tables..."); Omnicast reports what matters itself, so they speak from WARNING up.
-    mlflow_log = logging.getLogger("mlflow")
-    mlflow_log.setLevel(max(logging.WARNING, logging.getLogger().getEffectiveLevel()))
+    # tables..."); Omnicast reports what matters itself, so they speak from WARNING up
+    # (everything when Omnicast itself logs at DEBUG).
+    level = logging.getLogger().getEffectiveLevel()
+    logging.getLogger("mlflow").setLevel(logging.DEBUG if level <= logging.DEBUG else max(logging.WARNING, level))
 
     if not settings.mlflow_tracking_uri:
         settings.paths.mlruns.mkdir(parents=True, exist_ok=True)

@@ -144,3 +144,12 @@ def test_bentoml_imports_the_champion_from_the_registry(tmp_path: Path) -> None:
     assert report["tag"].startswith("omnicast-demand:") and report["rows"] == 3 * 5
     assert report["metadata"]["panel_spec"]["id_cols"] == list(SIM_SPEC.id_cols)
     assert any(r.startswith("lightgbm==") for r in report["requirements"])
+
+
+def test_tracking_and_registry_import_neither_mlflow_nor_matplotlib() -> None:
+    """Both are imported by commands that may never log a run; MLflow and plots load on use."""
+    probe = "import sys, training.registry, training.demand.tracking; print(sorted({m.split('.')[0] for m in sys.modules}))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    modules = set(json.loads(done.stdout.replace("'", '"')))
+    heavy = {"mlflow", "matplotlib", "lightgbm", "pandas"}
+    assert not modules & heavy, sorted(modules & heavy)

@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from omnicast.paths import DataHome
+
 ROOT = Path(__file__).resolve().parents[1]
 CHILD = """
 import json, sys, time
@@ -36,7 +38,7 @@ print(json.dumps({"seconds": time.perf_counter() - started, "row_counts": manife
 
 
 def run(size: str, seed: int, bad_row_rate: float, workdir: Path) -> dict:
-    out = workdir / size / "raw"
+    out = DataHome(workdir / size).raw  # one data home per preset
     started = time.perf_counter()
     child = subprocess.Popen([sys.executable, "-c", CHILD, size, str(seed), str(bad_row_rate), str(out)],
                              cwd=ROOT, stdout=subprocess.PIPE, text=True)

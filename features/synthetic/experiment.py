@@ -36,7 +36,7 @@ EXPLORE_ID = "offer-explore-v1"
 EXPOSURE_RATE = 0.95  # share of eligible units reached by the campaign in the window
 GAP_DAYS = 14  # between the exploration window and the policy test
 WARM_UP_DAYS = 28  # history needed before the exploration window
-BEST_KIND = OFFER_UPLIFT.argmax(axis=1)  # the policy's offer kind per segment
+BEST_KIND = OFFER_UPLIFT.argmax(axis=1)  # the policy's offer kind per segment (the marketer's belief)
 OFFER_VALUE = {0: 0.15, 1: 0.5, 2: 4.95, 3: 300.0, 4: 0.0}  # campaign offers, by kind
 OFFER_COST = {0: 4.5, 1: 6.0, 2: 4.95, 3: 3.0, 4: 0.05}  # expected cost per redemption
 

@@ -2,16 +2,19 @@
 
 An offer of kind k sent to shopper i causes, with probability ``uplift[i, k]``,
 one extra online order in the campaign window (the experiments simulate
-exactly that). The uplift is the segment's mean response (catalog.OFFER_UPLIFT)
-times a multiplier from the shopper's own traits, so that shoppers of one
-segment differ and there is heterogeneity worth learning:
+exactly that). The uplift comes from the shopper's own latent traits, the
+ones their behaviour reveals (more or less clearly), so that there is
+heterogeneity worth learning within every segment:
 
-- discount: deal proneness (the same latent that makes them buy on promotion)
-  and low activity (a lapsing shopper is won back by money off);
-- bundle: a concentrated category taste and a bigger household;
+- discount: price sensitivity (deal proneness, the trait that makes them buy
+  on promotion) and recency (a less active shopper is won back by money off);
+- bundle: a little more for a concentrated category taste;
 - free_shipping: online-heavy shoppers (an app account as well as web);
-- points: loyalty members only (non-members barely notice);
+- points: loyalty members (non-members barely notice);
 - content: engaged, frequent shoppers.
+
+Segments differ through their traits (a bargain hunter is deal-prone), so
+the segment x kind means (truth `offer_response`) follow from it.
 
 Value: the induced order has an expected margin ``margin[i]`` (its SKUs are
 drawn by the shopper's category taste and online popularity, 1.6 lines on
@@ -33,8 +36,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from features.contracts import OFFER_KINDS
-from features.synthetic.catalog import OFFER_UPLIFT, Products, category_params
-from features.synthetic.customers import PROMO_AFFINITY, SYSTEMS, Persons
+from features.synthetic.catalog import Products, category_params
+from features.synthetic.customers import SYSTEMS, Persons
 
 DISCOUNT, BUNDLE, FREE_SHIPPING, POINTS, CONTENT = range(len(OFFER_KINDS))
 LINES_PER_ORDER = 1.6  # 1 + Poisson(0.6), as experiment.plan draws them
@@ -48,34 +51,37 @@ class Response:
     price: np.ndarray  # (P,) expected price of that order
     cost: np.ndarray  # (P, kinds) expected cost of redeeming the offer on it
 
+    def segment_means(self, segment: np.ndarray, n_segments: int) -> np.ndarray:
+        """(segments, kinds) mean true uplift per segment."""
+        counts = np.maximum(np.bincount(segment, minlength=n_segments), 1)
+        return np.stack([np.bincount(segment, weights=self.uplift[:, k], minlength=n_segments) / counts
+                         for k in range(self.uplift.shape[1])], axis=1)
+
     @property
     def value(self) -> np.ndarray:
         """Expected incremental value per shopper x kind."""
         return self.uplift * (self.margin[:, None] - self.cost)
 
 
-def multipliers(persons: Persons) -> np.ndarray:
-    """(P, kinds) trait multipliers of the segment's mean uplift (about 1 on average)."""
-    seg = persons.segment
-    deal = persons.deal / PROMO_AFFINITY[seg]
-    activity = persons.activity / np.median(persons.activity)
+def true_uplift(persons: Persons) -> np.ndarray:
+    """(P, kinds) probability that an offer of each kind causes one extra order."""
+    activity = np.clip(persons.activity / np.median(persons.activity), 0.1, 6.0)
     pref = persons.category_pref / persons.category_pref.sum(axis=1, keepdims=True)
     concentration = pref.max(axis=1) * pref.shape[1]  # 1 = indifferent
-    household = np.bincount(persons.household)[persons.household]
     has_app = persons.has[:, SYSTEMS.index("app")]
     member = persons.has[:, SYSTEMS.index("loyalty")]
     out = np.empty((persons.n, len(OFFER_KINDS)))
-    out[:, DISCOUNT] = deal**1.5 * np.clip(activity, 0.2, 5.0) ** -0.4
-    out[:, BUNDLE] = (concentration / 2.0) ** 1.5 * (0.6 + 0.25 * household)
-    out[:, FREE_SHIPPING] = np.where(has_app, 1.7, 0.5)
-    out[:, POINTS] = np.where(member, 2.0, 0.15)
-    out[:, CONTENT] = np.clip(activity, 0.1, 6.0) ** 0.8
+    out[:, DISCOUNT] = (0.02 + 0.05 * persons.deal) * np.maximum(activity, 0.2) ** -0.5
+    out[:, BUNDLE] = 0.05 * (concentration / 2.0) ** 0.5
+    out[:, FREE_SHIPPING] = np.where(has_app, 0.10, 0.01)
+    out[:, POINTS] = np.where(member, 0.11, 0.005)
+    out[:, CONTENT] = 0.012 * activity**1.5
     return out
 
 
 def build(persons: Persons, prod: Products, scale: float = 1.0) -> Response:
     """The response truth of every shopper (see the module doc)."""
-    uplift = np.clip(OFFER_UPLIFT[persons.segment] * multipliers(persons) * scale, 0.0, MAX_UPLIFT)
+    uplift = np.clip(true_uplift(persons) * scale, 0.0, MAX_UPLIFT)
     price, margin = _order_value(persons, prod)
     from features.synthetic.experiment import OFFER_COST, OFFER_VALUE
 

@@ -81,11 +81,13 @@ def products(w: World) -> pa.Table:
 
 
 def offer_response(w: World) -> pa.Table:
+    """Mean true uplift per segment x offer kind (the shopper-level truth is offer_value)."""
     seg = _segments()
+    means = w.response.segment_means(w.persons.segment, seg.size)
     return pa.table({
         "segment": np.repeat(seg, len(OFFER_KINDS)),
         "offer_kind": np.tile(np.array(OFFER_KINDS, dtype=object), seg.size),
-        "uplift": (catalog.OFFER_UPLIFT * w.cfg.experiment_uplift_scale).ravel(),
+        "uplift": means.ravel(),
     })
 
 

@@ -1,0 +1,141 @@
+"""Offer response: how much more likely the shopper buys with an offer of each kind.
+
+Fitted on a randomised exploration (control vs one offer kind per unit, known
+propensities) with shopper features at exposure time. Three learners share
+one interface, `predict_uplift(x) -> (n, kinds)`:
+
+- ``t``: one classifier per arm; uplift = P(buy | kind) - P(buy | control);
+- ``s``: one classifier with the arm as a feature, predicted once per arm;
+- ``dr``: doubly robust pseudo-outcomes (cross-fitted T-learner outcome
+  models plus inverse-propensity residuals), regressed per kind.
+
+`choose_learner` fits each on a training part and keeps the one whose greedy
+policy has the highest inverse-propensity value on the held-out part.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import lightgbm as lgb
+import numpy as np
+
+from training.nbo.state import PROFILE_FEATURES, ShopperState
+
+UPLIFT_FEATURES: tuple[str, ...] = (*PROFILE_FEATURES, "loyalty_member", "category_concentration", "brand_concentration")
+Learner = Literal["t", "s", "dr"]
+LEARNERS: tuple[Learner, ...] = ("t", "s", "dr")
+CLASSIFIER: dict[str, Any] = {
+    "objective": "binary", "learning_rate": 0.04, "num_leaves": 7, "min_data_in_leaf": 80,
+    "feature_fraction": 0.8, "bagging_fraction": 0.8, "bagging_freq": 1, "lambda_l2": 5.0, "verbose": -1,
+}
+REGRESSOR: dict[str, Any] = {**CLASSIFIER, "objective": "regression"}
+
+
+def uplift_features(state: ShopperState) -> np.ndarray:
+    """One row of UPLIFT_FEATURES for a shopper."""
+    cat = state.category_share
+    brand = state.brand_share
+    extra = [float(state.loyalty_member), float(cat.max()) if cat.size else 0.0,
+             float(brand.max()) if brand.size else 0.0]
+    return np.concatenate([state.profile, extra]).astype(np.float64)
+
+
+@dataclass
+class UpliftModel:
+    """Per-kind uplift in purchase probability; arm 0 is control, arm k offer kind k-1."""
+
+    kinds: tuple[str, ...]
+    learner: Learner = "t"
+    n_estimators: int = 150
+    seed: int = 42
+    threads: int = 1
+    boosters_: list[lgb.Booster] = field(default_factory=list)
+
+    def fit(self, x: np.ndarray, arm: np.ndarray, y: np.ndarray, propensity: np.ndarray | None = None) -> UpliftModel:
+        n_arms = len(self.kinds) + 1
+        e = propensity if propensity is not None else np.bincount(arm, minlength=n_arms) / arm.size
+        if self.learner == "t":
+            self.boosters_ = [self._train(CLASSIFIER, x[arm == a], y[arm == a]) for a in range(n_arms)]
+        elif self.learner == "s":
+            self.boosters_ = [self._train(CLASSIFIER, _with_arm(x, arm), y, categorical=[x.shape[1]])]
+        else:
+            psi = self._dr_pseudo_outcomes(x, arm, y, np.asarray(e))
+            self.boosters_ = [self._train(REGRESSOR, x, psi[:, k]) for k in range(len(self.kinds))]
+        return self
+
+    def predict_uplift(self, x: np.ndarray) -> np.ndarray:
+        """(n, kinds) uplift in purchase probability."""
+        x = np.atleast_2d(x)
+        if self.learner == "t":
+            p = np.column_stack([b.predict(x, num_threads=1) for b in self.boosters_])
+            return np.asarray(p[:, 1:] - p[:, :1])
+        if self.learner == "s":
+            n, arms = x.shape[0], len(self.kinds) + 1
+            rows = _with_arm(np.repeat(x, arms, axis=0), np.tile(np.arange(arms), n))
+            p = self.boosters_[0].predict(rows, num_threads=1).reshape(n, arms)
+            return np.asarray(p[:, 1:] - p[:, :1])
+        return np.column_stack([b.predict(x, num_threads=1) for b in self.boosters_])
+
+    def _train(self, params: dict[str, Any], x: np.ndarray, y: np.ndarray,
+               categorical: Sequence[int] | str = "auto") -> lgb.Booster:
+        full = {**params, "seed": self.seed, "num_threads": self.threads}
+        return lgb.train(full, lgb.Dataset(x, y, categorical_feature=categorical), num_boost_round=self.n_estimators)
+
+    def _dr_pseudo_outcomes(self, x: np.ndarray, arm: np.ndarray, y: np.ndarray, e: np.ndarray) -> np.ndarray:
+        """Cross-fitted (2 folds) doubly robust scores per kind."""
+        n_arms = len(self.kinds) + 1
+        mu = np.zeros((x.shape[0], n_arms))
+        fold = np.random.default_rng(self.seed).integers(0, 2, x.shape[0])
+        for f in (0, 1):
+            fit, out = fold != f, fold == f
+            for a in range(n_arms):
+                rows = fit & (arm == a)
+                mu[out, a] = self._train(CLASSIFIER, x[rows], y[rows]).predict(x[out], num_threads=self.threads)
+        resid = np.zeros_like(mu)
+        resid[np.arange(arm.size), arm] = (y - mu[np.arange(arm.size), arm]) / e[arm]
+        return (mu[:, 1:] + resid[:, 1:]) - (mu[:, :1] + resid[:, :1])
+
+
+def _with_arm(x: np.ndarray, arm: np.ndarray) -> np.ndarray:
+    return np.column_stack([x, arm.astype(float)])
+
+
+def policy_value_ipw(choice: np.ndarray, arm: np.ndarray, y: np.ndarray, value_per_conversion: np.ndarray,
+                     propensity: np.ndarray) -> float:
+    """IPW estimate of mean incremental value of sending kind `choice` (-1: nothing) to each unit.
+
+    value = E[(Y(choice) - Y(control)) * v(choice)], v = margin - cost of that kind
+    (per unit, known from x), estimated from randomised arms with known propensities.
+    """
+    send = choice >= 0
+    k = np.maximum(choice, 0)
+    v = value_per_conversion[np.arange(k.size), k] * send
+    treated = (arm == k + 1) & send
+    control = arm == 0
+    return float(np.mean(treated * y * v / propensity[k + 1] - control * y * v / propensity[0]))
+
+
+def greedy_policy(uplift: np.ndarray, value_per_conversion: np.ndarray) -> np.ndarray:
+    """Per unit the kind with the highest expected incremental value, or -1 if none is positive."""
+    eiv = uplift * value_per_conversion
+    best = eiv.argmax(axis=1)
+    return np.where(eiv[np.arange(best.size), best] > 0, best, -1)
+
+
+def choose_learner(x: np.ndarray, arm: np.ndarray, y: np.ndarray, value_per_conversion: np.ndarray,
+                   kinds: tuple[str, ...], seed: int = 42, threads: int = 1,
+                   learners: Sequence[Learner] = LEARNERS) -> tuple[Learner, dict[str, float]]:
+    """The learner whose greedy policy has the best held-out IPW value (30% held out)."""
+    n_arms = len(kinds) + 1
+    propensity = np.bincount(arm, minlength=n_arms) / arm.size
+    hold = np.random.default_rng(seed + 1).random(arm.size) < 0.3
+    scores: dict[str, float] = {}
+    for learner in learners:
+        model = UpliftModel(kinds, learner, seed=seed, threads=threads).fit(x[~hold], arm[~hold], y[~hold], propensity)
+        choice = greedy_policy(model.predict_uplift(x[hold]), value_per_conversion[hold])
+        scores[learner] = policy_value_ipw(choice, arm[hold], y[hold], value_per_conversion[hold], propensity)
+    best: Learner = max(scores, key=lambda k: scores[k])  # type: ignore[assignment]
+    return best, scores

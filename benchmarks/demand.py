@@ -211,12 +211,13 @@ def synthetic_retailer(size: str, home: Path) -> tuple[pd.DataFrame, PanelSpec, 
     from omnicast.settings import load_settings
     from training.demand.pipeline import retail_inputs
 
-    if not (home / "offline" / "validated" / "transactions.parquet").exists():
+    settings = load_settings(home=home)
+    if not settings.paths.validated_table("transactions").exists():
         for cmd in (["data", "generate", "--size", size], ["data", "ingest"]):
             subprocess.run([sys.executable, "-m", "omnicast.cli", "--home", str(home), *cmd], check=True,
                            stdout=subprocess.DEVNULL, cwd=ROOT)
-    panel, spec, _, truth_col = retail_inputs(load_settings(home=home))
-    return panel, spec, truth_col or ""
+    inputs = retail_inputs(settings)
+    return inputs.panel, inputs.spec, inputs.truth_col or ""
 
 
 def scale_run(threads: tuple[int, ...] = (1, 2)) -> list[dict]:

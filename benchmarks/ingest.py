@@ -23,6 +23,8 @@ import sys
 import time
 from pathlib import Path
 
+from omnicast.paths import DataHome, table_file
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -31,8 +33,7 @@ def main() -> None:
     if args.adapters:
         print(json.dumps(_child("adapters", args), indent=2))
         return
-    raw = args.workdir / "raw"
-    if not (raw / "manifest.json").is_file():
+    if not DataHome(args.workdir).raw_manifest.is_file():
         _child("generate", args)
     results = {"size": args.size, "bad_row_rate": args.bad_row_rate, "ours": _child("ingest", args)}
     if args.peer:
@@ -75,7 +76,7 @@ def _step_generate(args: argparse.Namespace) -> dict:
     started = time.perf_counter()
     manifest = generate(
         GeneratorConfig.preset(args.size, seed=args.seed, bad_row_rate=args.bad_row_rate),
-        args.workdir / "raw",
+        DataHome(args.workdir).raw,
     )
     return {"seconds": round(time.perf_counter() - started, 1), "rows": sum(manifest["row_counts"].values())}
 
@@ -98,7 +99,8 @@ def _step_ingest(args: argparse.Namespace) -> dict:
 
     engine._ingest_table = timed
     started = time.perf_counter()
-    report = ingest(args.workdir / "raw", args.workdir / "validated", args.workdir / "quarantine")
+    home = DataHome(args.workdir)
+    report = ingest(home.raw, home.validated, home.quarantine)
     seconds = time.perf_counter() - started
     totals = report.totals
     return {
@@ -120,11 +122,11 @@ def _step_adapters(args: argparse.Namespace) -> dict:
     out = {}
     for name, run, path in (("online_retail", import_online_retail, args.adapters[0]),
                             ("hillstrom", import_hillstrom, args.adapters[1])):
-        home = args.workdir / f"adapter-{name}"
+        home = DataHome(args.workdir / f"adapter-{name}")
         started = time.perf_counter()
-        counts = run(path.resolve(), home / "raw")
+        counts = run(path.resolve(), home.raw)
         mapped = time.perf_counter()
-        report = ingest(home / "raw", home / "validated", home / "quarantine").to_dict()
+        report = ingest(home.raw, home.validated, home.quarantine).to_dict()
         done = time.perf_counter()
         source_rows = report["adapters"][name]["read"]
         out[name] = {"source_rows": source_rows, "rows_written": counts,
@@ -145,10 +147,9 @@ def _step_pandera(args: argparse.Namespace) -> dict:
 
     from features.contracts import CONTRACTS
 
-    raw = args.workdir / "raw"
-    validated = args.workdir / "validated"
+    home = DataHome(args.workdir)
     started, cpu = time.perf_counter(), _cpu()
-    frame = pd.read_parquet(raw / f"{args.table}.parquet")
+    frame = pd.read_parquet(table_file(home.raw, args.table))
     contract = CONTRACTS[args.table]
     columns = {}
     for col in contract.columns:
@@ -163,7 +164,7 @@ def _step_pandera(args: argparse.Namespace) -> dict:
             checks.append(pa.Check.str_matches(f"^(?:{col.pattern})$"))
         if col.references:
             table, key = col.references
-            known = pd.read_parquet(validated / f"{table}.parquet", columns=[key])[key]
+            known = pd.read_parquet(home.validated_table(table), columns=[key])[key]
             checks.append(pa.Check.isin(set(known)))
         dtype = {"string": str, "int": "Int64", "float": float, "bool": bool,
                  "timestamp": pa.DateTime, "date": pa.Date}[col.kind]

@@ -29,6 +29,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from omnicast.paths import DataHome
+
 
 def _child_build(home: str) -> None:
     """Run in a fresh process: the build's wall time and peak RSS."""
@@ -45,8 +47,8 @@ def _child_build(home: str) -> None:
 def _sizes(home: Path) -> dict[str, int]:
     import pyarrow.parquet as pq
 
-    val = home / "offline" / "validated"
-    return {t: pq.ParquetFile(val / f"{t}.parquet").metadata.num_rows
+    val = DataHome(home)
+    return {t: pq.ParquetFile(val.validated_table(t)).metadata.num_rows
             for t in ("identities", "transactions", "events", "consents", "inventory")}
 
 
@@ -148,8 +150,7 @@ def main() -> None:
     for backend in ("sqlite", "redis"):
         proc = None
         overrides = {}
-        feast_dir = args.home / "feast"
-        shutil.rmtree(feast_dir, ignore_errors=True)
+        shutil.rmtree(DataHome(args.home).feast, ignore_errors=True)
         if backend == "redis":
             port = _free_port()
             proc = _redis(port, args.home)
@@ -160,7 +161,7 @@ def main() -> None:
             if proc is not None:
                 proc.terminate()
                 proc.wait(timeout=10)
-    shutil.rmtree(args.home / "feast", ignore_errors=True)
+    shutil.rmtree(DataHome(args.home).feast, ignore_errors=True)
     text = json.dumps(result, indent=2, default=str)
     print(text)
     if args.json:

@@ -11,25 +11,29 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from experiments.service import report_platform_experiment
+from experiments.service import ExperimentReport, report_platform_experiment
 from omnicast.errors import OmnicastError
 
 EXPERIMENT_ID = "offer-policy-v1"
 TRUTH_METRICS = {"revenue": "att_revenue_per_unit", "converted": "att_conversion"}
 
 
-def read_truth(truth_dir: Path) -> dict:
+def read_truth(truth_dir: Path) -> dict[str, Any]:
+    """The generator's experiment.json (JSON edge: the file's own shape)."""
     path = Path(truth_dir) / "experiment.json"
     if not path.exists():
         raise OmnicastError(f"no experiment truth at {path}; generate the synthetic retailer first")
     return json.loads(path.read_text())
 
 
-def report_demo_experiment(truth_dir: Path, validated_dir: Path, out_dir: Path, experiment_id: str = EXPERIMENT_ID) -> dict:
-    """Write the offer-policy report; returns paths, headline and estimate-vs-truth per metric."""
+def report_demo_experiment(
+    truth_dir: Path, validated_dir: Path, out_dir: Path, experiment_id: str = EXPERIMENT_ID
+) -> ExperimentReport:
+    """Write the offer-policy report; its `truth` holds estimate-vs-truth per metric."""
     truth = read_truth(truth_dir)
     window = truth["window"]
     days = (pd.Timestamp(window["end_exclusive"]) - pd.Timestamp(window["start"])).days

@@ -21,6 +21,7 @@ import duckdb
 import pandas as pd
 
 from omnicast.errors import OmnicastError
+from omnicast.paths import table_file
 
 
 class OutcomeError(OmnicastError):
@@ -39,7 +40,7 @@ class OutcomeWindow:
 
     def __post_init__(self) -> None:
         if not self.days > 0:
-            raise OutcomeError(f"--window-days must be > 0 (days of outcomes after first exposure), got {self.days:g}")
+            raise OutcomeError(f"the outcome window must be longer than 0 days (days of outcomes after first exposure), got {self.days:g}")
         if not self.pre_days >= 0:
             raise OutcomeError(f"pre_days must be >= 0 (days of pre-period covariate), got {self.pre_days:g}")
 
@@ -120,7 +121,7 @@ FROM per_unit GROUP BY ALL ORDER BY look, variant
 
 
 def _table(validated_dir: Path, name: str) -> Path:
-    path = Path(validated_dir) / f"{name}.parquet"
+    path = table_file(validated_dir, name)
     if not path.exists():
         raise OutcomeError(f"validated table {name} not found at {path}; run `omnicast data ingest` first")
     return path

@@ -1,19 +1,21 @@
 """The two ways in to a report: a flat per-unit CSV, or the platform's own exposures + transactions.
 
-Both end in the same place: `analyze` then `write_report`, returning the file
-paths and the plain-words headlines (what the CLI prints and the demo shows).
+Both end in the same place: `analyze` then `write_report`, returning an
+`ExperimentReport`: the full analysis, the files written and what was left out
+(the CLI prints its headlines and files, the demo shows them).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from experiments.analysis import AnalysisConfig, ExperimentResult, analyze, truth_checks
+from experiments.analysis import AnalysisConfig, ExperimentResult, TruthCheck, analyze, truth_checks
 from experiments.metrics import MetricSpec, infer_metric, load_metrics, parse_ratio
 from experiments.outcomes import OutcomeWindow, daily_outcomes, unit_outcomes
-from experiments.report.files import slug, write_report
+from experiments.report.files import ReportFiles, slug, write_report
 from experiments.trajectory import trajectory
 from omnicast.errors import OmnicastError
 
@@ -27,13 +29,35 @@ PLATFORM_METRICS = [
 ]
 
 
-def _result_summary(result: ExperimentResult, files: dict[str, Path], extra: dict | None = None) -> dict:
-    return {
-        "files": {k: str(v) for k, v in files.items()},
-        "headlines": [v.headline for v in result.verdicts],
-        "statuses": {v.variant: v.status for v in result.verdicts},
-        **(extra or {}),
-    }
+@dataclass(frozen=True)
+class ExperimentReport:
+    """A written report: the analysis behind it, its files, and the rows or units left out."""
+
+    result: ExperimentResult
+    files: ReportFiles
+    rows_read: int | None = None  # CSV input: data rows read, and those set aside with a reason
+    rows_rejected: int | None = None
+    dropped: dict[str, int] = field(default_factory=dict)  # platform input: units left out, by reason
+
+    @property
+    def headlines(self) -> list[str]:
+        return [v.headline for v in self.result.verdicts]
+
+    @property
+    def headline(self) -> str:
+        return self.result.verdicts[0].headline
+
+    @property
+    def statuses(self) -> dict[str, str]:
+        return {v.variant: v.status for v in self.result.verdicts}
+
+    @property
+    def units(self) -> int:
+        return self.result.n_units
+
+    @property
+    def truth(self) -> list[TruthCheck]:
+        return self.result.truth
 
 
 def csv_metrics(
@@ -49,7 +73,7 @@ def csv_metrics(
     known = {s.name for s in specs}
     unknown = sorted(set(guardrails + lower_is_better) - known)
     if unknown:
-        raise OmnicastError(f"--guardrail/--lower-is-better name unknown metric(s) {unknown}; metrics are {sorted(known)}")
+        raise OmnicastError(f"guardrail or lower-is-better metric(s) {unknown} are not among the metrics {sorted(known)}")
     return [
         s.model_copy(update={"guardrail": s.guardrail or s.name in guardrails,
                              "direction": "decrease" if s.name in lower_is_better else s.direction})
@@ -69,14 +93,14 @@ def report_csv_experiment(
     lower_is_better: list[str] | None = None,
     metrics_file: Path | None = None,
     name: str | None = None,
-) -> dict:
+) -> ExperimentReport:
     """Analyse a per-unit CSV and write the report; rejected rows go to <stem>_rejected.csv."""
     from experiments.inputs import load_units
 
     config = config or AnalysisConfig()
     ratios = ratios or []
     if metrics_file is None and not metric_names and not ratios:
-        raise OmnicastError("declare at least one --metric (or --ratio, or --metrics-file)")
+        raise OmnicastError("no metric declared: name at least one outcome column, ratio metric or metrics file")
     declared = load_metrics(metrics_file) if metrics_file is not None else None
     columns = (
         [c for s in declared for c in s.columns]
@@ -95,9 +119,10 @@ def report_csv_experiment(
         )
     files = write_report(result, out_dir, name)
     if len(rejected):
-        files["rejected"] = Path(out_dir) / f"{slug(name)}_rejected.csv"
-        rejected.to_csv(files["rejected"], index=False)
-    return _result_summary(result, files, {"rows_read": len(units) + len(rejected), "rows_rejected": len(rejected)})
+        rejected_csv = Path(out_dir) / f"{slug(name)}_rejected.csv"
+        rejected.to_csv(rejected_csv, index=False)
+        files = files.with_rejected(rejected_csv)
+    return ExperimentReport(result, files, rows_read=len(units) + len(rejected), rows_rejected=len(rejected))
 
 
 def report_platform_experiment(
@@ -114,7 +139,7 @@ def report_platform_experiment(
     metrics: list[MetricSpec] | None = None,
     name: str | None = None,
     truth: dict[str, float] | None = None,
-) -> dict:
+) -> ExperimentReport:
     """Analyse an experiment from validated exposures + transactions and write its report.
 
     Outcomes count from a unit's first exposure for `window_days`, cut at
@@ -149,15 +174,4 @@ def report_platform_experiment(
         daily = daily_outcomes(Path(validated_dir), experiment_id, window, identity_map)
         result.trajectory = trajectory(daily, control, decision.column, result.config)
     files = write_report(result, out_dir, name or experiment_id)
-    primary = result.metrics[0].comparisons
-    return _result_summary(
-        result,
-        files,
-        {
-            "headline": result.verdicts[0].headline,
-            "units": result.n_units,
-            "dropped": outcomes.dropped,
-            "truth": [t.model_dump() for t in result.truth],
-            "estimates": {c.variant: c.decision_absolute.model_dump() | {"relative": c.decision_relative.model_dump()} for c in primary},
-        },
-    )
+    return ExperimentReport(result, files, dropped=dict(outcomes.dropped))

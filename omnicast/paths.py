@@ -138,6 +138,10 @@ class DataHome:
         return self.reports / "demand_forecasts.parquet"
 
     @property
+    def demand_forecast_plot(self) -> Path:
+        return self.reports / "demand_forecast.png"
+
+    @property
     def monitoring(self) -> Path:
         return self.root / "monitoring"
 

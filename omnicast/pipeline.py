@@ -2,7 +2,7 @@
 
 Each capability appends its stage to STAGES; `omnicast demo` runs them all on
 the embedded default and reports where each artefact landed. A stage takes the
-settings and what earlier stages returned, and returns lines for the summary.
+settings and the run's options and returns the lines it adds to the summary.
 """
 
 from __future__ import annotations
@@ -10,66 +10,93 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from omnicast.progress import track
 from omnicast.settings import Settings
 
 log = logging.getLogger(__name__)
-Stage = Callable[[Settings, dict[str, Any]], dict[str, str]]
 
 
-def _generate(settings: Settings, ctx: dict[str, Any]) -> dict[str, str]:
+@dataclass(frozen=True)
+class DemoOptions:
+    """What `omnicast demo` was asked for: the synthetic retailer's size and fault rate."""
+
+    size: str = "demo"
+    bad_row_rate: float = 0.01
+
+
+@dataclass(frozen=True)
+class SummaryLine:
+    """One 'what: where (how much)' line of the demo's final summary."""
+
+    what: str
+    text: str
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    """Where everything landed, stage by stage, and how long each stage took."""
+
+    home: Path
+    lines: list[SummaryLine]
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+
+Stage = Callable[[Settings, DemoOptions], list[SummaryLine]]
+
+
+def _generate(settings: Settings, options: DemoOptions) -> list[SummaryLine]:
     from features.synthetic import GeneratorConfig, generate
 
-    config = GeneratorConfig.preset(ctx["size"], seed=settings.seed, bad_row_rate=ctx["bad_row_rate"])
+    config = GeneratorConfig.preset(options.size, seed=settings.seed, bad_row_rate=options.bad_row_rate)
     manifest = generate(config, settings.paths.raw)
-    return {"raw tables": f"{settings.paths.raw} ({sum(manifest['row_counts'].values()):,} rows)"}
+    return [SummaryLine("raw tables", f"{settings.paths.raw} ({sum(manifest['row_counts'].values()):,} rows)")]
 
 
-def _ingest(settings: Settings, ctx: dict[str, Any]) -> dict[str, str]:
+def _ingest(settings: Settings, options: DemoOptions) -> list[SummaryLine]:
     from features.ingest import ingest
     from features.privacy.ledger import erased_hashes
 
     report = ingest(settings.paths.raw, settings.paths.validated, settings.paths.quarantine, erased_hashes(settings))
-    totals = report.to_dict()["totals"]
-    return {
-        "validated": f"{settings.paths.validated} ({totals['accepted']:,} rows accepted)",
-        "quarantine": f"{settings.paths.quarantine} ({totals['quarantined']:,} rows with reasons)",
-    }
+    totals = report.totals
+    return [
+        SummaryLine("validated", f"{settings.paths.validated} ({totals['accepted']:,} rows accepted)"),
+        SummaryLine("quarantine", f"{settings.paths.quarantine} ({totals['quarantined']:,} rows with reasons)"),
+    ]
 
 
-def _features(settings: Settings, ctx: dict[str, Any]) -> dict[str, str]:
+def _features(settings: Settings, options: DemoOptions) -> list[SummaryLine]:
     from features.pipeline import build_features
 
     summary = build_features(settings)
     ident = summary["identity"]
     truth = ident.get("truth")
     quality = f", pairwise precision {truth['precision']:.3f} / recall {truth['recall']:.3f}" if truth else ""
-    return {
-        "identity": f"{ident['customers']:,} customers from {ident['refs']:,} source ids{quality}",
-        "feature store": f"{summary['feast_repo']} (online: {settings.online_store})",
-    }
+    return [
+        SummaryLine("identity", f"{ident['customers']:,} customers from {ident['refs']:,} source ids{quality}"),
+        SummaryLine("feature store", f"{summary['feast_repo']} (online: {settings.online_store})"),
+    ]
 
 
-def _demand(settings: Settings, ctx: dict[str, Any]) -> dict[str, str]:
+def _demand(settings: Settings, options: DemoOptions) -> list[SummaryLine]:
     from training.demand.pipeline import run_demand_stage
 
     r = run_demand_stage(settings)
-    truth = f", true-mean WAPE {r['truth_wape']:.3f}" if r.get("truth_wape") is not None else ""
-    return {
-        "demand backtest": f"WAPE {r['wape']:.3f}, weighted quantile loss {r['wql']:.3f}{truth}",
-        "demand model": f"omnicast-demand v{r['registered_version']} in {settings.tracking_uri}",
-        "forecasts": f"{r['forecasts']} (plot: {r['forecast_plot']})",
-    }
+    truth = f", true-mean WAPE {r.truth_wape:.3f}" if r.truth_wape is not None else ""
+    return [
+        SummaryLine("demand backtest", f"WAPE {r.wape:.3f}, weighted quantile loss {r.wql:.3f}{truth}"),
+        SummaryLine("demand model", f"omnicast-demand v{r.registered_version} in {settings.tracking_uri}"),
+        SummaryLine("forecasts", f"{r.forecasts} (plot: {r.forecast_plot})"),
+    ]
 
 
-def _experiment(settings: Settings, ctx: dict[str, Any]) -> dict[str, str]:
+def _experiment(settings: Settings, options: DemoOptions) -> list[SummaryLine]:
     from experiments.demo import report_demo_experiment
 
     r = report_demo_experiment(settings.paths.truth, settings.paths.validated, settings.paths.experiment_reports)
-    return {"A/B report": r["files"]["html"], "A/B verdict": " | ".join(r["headlines"])}
+    return [SummaryLine("A/B report", str(r.files.html)), SummaryLine("A/B verdict", " | ".join(r.headlines))]
 
 
 STAGES: tuple[tuple[str, Stage], ...] = (
@@ -81,13 +108,15 @@ STAGES: tuple[tuple[str, Stage], ...] = (
 )
 
 
-def run_demo(settings: Settings, size: str = "demo", bad_row_rate: float = 0.01) -> dict[str, str]:
-    """Run every stage in order; returns 'what: where' lines for the final summary."""
-    ctx: dict[str, Any] = {"size": size, "bad_row_rate": bad_row_rate}
-    summary = {"data home": str(Path(settings.home).resolve())}
+def run_demo(settings: Settings, options: DemoOptions | None = None) -> DemoSummary:
+    """Run every stage in order; the summary says where each artefact landed."""
+    options = options or DemoOptions()
+    lines = [SummaryLine("data home", str(Path(settings.home).resolve()))]
+    seconds: dict[str, float] = {}
     for name, stage in track(STAGES, "omnicast demo"):
         started = time.perf_counter()
         log.info("stage: %s", name)
-        summary.update(stage(settings, ctx))
-        log.info("stage %s done in %.1fs", name, time.perf_counter() - started)
-    return summary
+        lines.extend(stage(settings, options))
+        seconds[name] = time.perf_counter() - started
+        log.info("stage %s done in %.1fs", name, seconds[name])
+    return DemoSummary(home=Path(settings.home).resolve(), lines=lines, stage_seconds=seconds)

@@ -10,16 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 T = TypeVar("T")
 _active: ContextVar[Progress | None] = ContextVar("omnicast_progress", default=None)
@@ -31,6 +25,8 @@ def progress_bars(enabled: bool = True) -> Iterator[None]:
     if not enabled:
         yield
         return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     bars = Progress(
         SpinnerColumn(),
         TextColumn("[progress.description]{task.description}"),

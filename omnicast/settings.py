@@ -23,11 +23,11 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from omnicast.env import CONFIG_ENV, ENV_PREFIX
 from omnicast.errors import OmnicastError
 from omnicast.paths import DataHome
 
-ENV_PREFIX = "OMNICAST_"
-CONFIG_ENV = "OMNICAST_CONFIG"
+__all__ = ["CONFIG_ENV", "ENV_PREFIX", "Settings", "SettingsError", "load_settings", "unknown_env_names"]
 # what MLflow's tracking and model registry both accept (a bare path means a local file store)
 MLFLOW_SCHEMES = frozenset({"file", "sqlite", "postgresql", "mysql", "mssql", "http", "https", "databricks"})
 

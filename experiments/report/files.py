@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import pandas as pd
@@ -47,25 +49,48 @@ def slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "experiment"
 
 
-def write_report(result: ExperimentResult, out_dir: Path, stem: str | None = None) -> dict[str, Path]:
+@dataclass(frozen=True)
+class ReportFiles:
+    """The files of one report; `daily_csv` only with a day-by-day trajectory, `rejected` only for CSV input."""
+
+    html: Path
+    json: Path
+    csv: Path
+    health_csv: Path
+    daily_csv: Path | None = None
+    rejected: Path | None = None
+
+    def items(self) -> Iterator[tuple[str, Path]]:
+        """(kind, path) for every file written, in a stable order."""
+        for f in fields(self):
+            path = getattr(self, f.name)
+            if path is not None:
+                yield f.name, path
+
+    def with_rejected(self, path: Path) -> ReportFiles:
+        return replace(self, rejected=path)
+
+
+def write_report(result: ExperimentResult, out_dir: Path, stem: str | None = None) -> ReportFiles:
     """Write <stem>.html, <stem>.json, <stem>_comparisons.csv, <stem>_health.csv (and <stem>_daily.csv)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = slug(stem or result.name)
-    paths = {
-        "html": out_dir / f"{stem}.html",
-        "json": out_dir / f"{stem}.json",
-        "csv": out_dir / f"{stem}_comparisons.csv",
-        "health_csv": out_dir / f"{stem}_health.csv",
-    }
-    paths["json"].write_text(result.model_dump_json(indent=2))
-    comparisons_frame(result).to_csv(paths["csv"], index=False)
-    health_frame(result).to_csv(paths["health_csv"], index=False)
-    names = {"all numbers (JSON)": paths["json"].name, "comparisons (CSV)": paths["csv"].name,
-             "traffic split (CSV)": paths["health_csv"].name}
-    if result.trajectory:
-        paths["daily_csv"] = out_dir / f"{stem}_daily.csv"
-        pd.DataFrame([p.model_dump() for p in result.trajectory]).to_csv(paths["daily_csv"], index=False)
-        names["day by day (CSV)"] = paths["daily_csv"].name
-    paths["html"].write_text(render_html(result, names), encoding="utf-8")
-    return paths
+    daily = out_dir / f"{stem}_daily.csv" if result.trajectory else None
+    files = ReportFiles(
+        html=out_dir / f"{stem}.html",
+        json=out_dir / f"{stem}.json",
+        csv=out_dir / f"{stem}_comparisons.csv",
+        health_csv=out_dir / f"{stem}_health.csv",
+        daily_csv=daily,
+    )
+    files.json.write_text(result.model_dump_json(indent=2))
+    comparisons_frame(result).to_csv(files.csv, index=False)
+    health_frame(result).to_csv(files.health_csv, index=False)
+    names = {"all numbers (JSON)": files.json.name, "comparisons (CSV)": files.csv.name,
+             "traffic split (CSV)": files.health_csv.name}
+    if daily is not None:
+        pd.DataFrame([p.model_dump() for p in result.trajectory]).to_csv(daily, index=False)
+        names["day by day (CSV)"] = daily.name
+    files.html.write_text(render_html(result, names), encoding="utf-8")
+    return files

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from omnicast.commands.context import console, get_settings, user_errors
 from omnicast.commands.train import (
@@ -20,6 +19,7 @@ from omnicast.commands.train import (
     Target,
     TimeCol,
     ViaFeast,
+    demand_inputs,
     model_params,
 )
 from omnicast.progress import progress_bars
@@ -47,17 +47,16 @@ def demand(
     strategy: Annotated[str | None, typer.Option(help="direct (default) or lagH.")] = None,
 ) -> None:
     """Backtest the demand forecaster: WAPE, RMSE, MASE, bias, pinball/WQL, coverage by level."""
-    from training.demand.pipeline import backtest_demand, resolve_inputs
+    from training.demand.pipeline import backtest_demand
 
     settings = get_settings(ctx)
     with user_errors(), progress_bars():
-        frame, spec, source, truth_col = resolve_inputs(
-            settings, panel, ids, time_col, target, freq, static, future, past, censor, truth, feast
-        )
-        result, run_id = backtest_demand(
-            settings, frame, spec, source, folds, truth_col, **model_params(horizon, objective, strategy)
-        )
-    summary = Table(title=f"backtest, {folds} folds", caption=f"panel: {source}")
+        inputs = demand_inputs(settings, panel, ids, time_col, target, freq, static, future, past, censor, truth, feast)
+        run = backtest_demand(settings, inputs, folds, **model_params(horizon, objective, strategy))
+    result = run.result
+    from rich.table import Table
+
+    summary = Table(title=f"backtest, {folds} folds", caption=f"panel: {inputs.source}")
     summary.add_column("metric")
     summary.add_column("value", justify="right")
     for key, value in result.summary.items():
@@ -70,4 +69,4 @@ def demand(
     for row in result.by_level.itertuples(index=False):
         levels.add_row(*[f"{v:.4f}" if isinstance(v, float) else str(v) for v in row])
     console.print(levels)
-    console.print(f"MLflow run {run_id}")
+    console.print(f"MLflow run {run.run_id}")

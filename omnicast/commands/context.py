@@ -7,14 +7,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.markup import escape
 
 from omnicast.errors import OmnicastError
-from omnicast.logs import configure_logging
-from omnicast.settings import Settings, load_settings
 from omnicast.terminal import console, err_console
+
+if TYPE_CHECKING:
+    from omnicast.settings import Settings
 
 __all__ = ["console", "err_console", "get_settings", "user_errors"]
 log = logging.getLogger("omnicast")
@@ -32,7 +33,11 @@ def get_settings(ctx: typer.Context) -> Settings:
     """Load settings once per invocation (with the global options) and set up logging.
 
     A bad setting ends the command with exit code 2 and one message naming it.
+    Settings (pydantic) and logging load here, not at import, so `--help` needs neither.
     """
+    from omnicast.logs import configure_logging
+    from omnicast.settings import Settings, load_settings
+
     root = ctx.find_root()
     if isinstance(root.obj, Settings):
         return root.obj
@@ -51,5 +56,7 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except OmnicastError as exc:
+        from rich.markup import escape
+
         err_console.print(f"[bold red]error:[/] {escape(str(exc))}")
         raise typer.Exit(code=2) from None

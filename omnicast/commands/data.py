@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from omnicast.commands.context import console, get_settings, user_errors
 from omnicast.progress import progress_bars
-from omnicast.settings import Settings
+
+if TYPE_CHECKING:
+    from omnicast.settings import Settings
 
 app = typer.Typer(help="Source data: generate, import and validate (ingest).", no_args_is_help=True)
 import_app = typer.Typer(help="Map a public real-world format onto the source contracts.", no_args_is_help=True)
@@ -115,6 +116,8 @@ def summary(ctx: typer.Context) -> None:
     settings = get_settings(ctx)
     with user_errors():
         result = summarize(settings.paths.raw, settings.paths.validated, settings.paths.quarantine)
+    from rich.table import Table
+
     table = Table(title=f"data home {settings.home}")
     for col in ("table", "raw", "validated", "quarantine"):
         table.add_column(col, justify="left" if col == "table" else "right")
@@ -128,6 +131,8 @@ def summary(ctx: typer.Context) -> None:
 
 
 def _print_counts(verb: str, counts: dict[str, int], where: Path) -> None:
+    from rich.table import Table
+
     table = Table(title=f"{verb} -> {where}")
     table.add_column("table")
     table.add_column("rows", justify="right")
@@ -137,6 +142,8 @@ def _print_counts(verb: str, counts: dict[str, int], where: Path) -> None:
 
 
 def _print_ingest(report: dict) -> None:
+    from rich.table import Table
+
     rows = [(name, t) for name, t in report["tables"].items()]
     rows += [(f"{name} (source lines)", t) for name, t in report.get("adapters", {}).items()]
     # The erased column (rows of shoppers in the erasure ledger) only when erasure took any.

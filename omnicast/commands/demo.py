@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.panel import Panel
 
 from omnicast.commands.context import console, get_settings, user_errors
 from omnicast.progress import progress_bars
@@ -18,8 +17,12 @@ def demo(
 ) -> None:
     """Run the main job end to end on a synthetic retailer and say where everything is."""
     settings = get_settings(ctx)
-    from omnicast.pipeline import run_demo
+    from omnicast.pipeline import DemoOptions, run_demo
+
     with user_errors(), progress_bars():
-        summary = run_demo(settings, size=size, bad_row_rate=bad_row_rate)
-    lines = [f"[bold]{k}[/]: {v}" for k, v in summary.items()]
+        summary = run_demo(settings, DemoOptions(size=size, bad_row_rate=bad_row_rate))
+    from rich.markup import escape
+    from rich.panel import Panel
+
+    lines = [f"[bold]{escape(line.what)}[/]: {escape(line.text)}" for line in summary.lines]
     console.print(Panel("\n".join(lines), title="omnicast demo: done", expand=False))

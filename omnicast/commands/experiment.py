@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from omnicast.commands.context import console, get_settings, user_errors
+from omnicast.commands.options import OptionError
+from omnicast.commands.options import weights as option_weights
 from omnicast.progress import progress_bars
 
 if TYPE_CHECKING:
@@ -16,27 +18,6 @@ if TYPE_CHECKING:
     from omnicast.settings import Settings
 
 app = typer.Typer(help="A/B test assignment, analysis and reports.", no_args_is_help=True)
-
-
-def _weights(text: str | None, flag: str = "--weights") -> dict[str, float] | None:
-    from experiments.analysis import ExperimentDataError
-
-    if not text:
-        return None
-    out: dict[str, float] = {}
-    for part in text.split(","):
-        name, _, value = part.rpartition("=")
-        name = name.strip()
-        try:
-            weight = float(value)
-        except ValueError:
-            weight = None
-        if not name or weight is None:
-            raise ExperimentDataError(f"{flag} must look like 'control=1,treatment=1', got {text!r}")
-        if name in out:
-            raise ExperimentDataError(f"{flag} names {name!r} twice in {text!r}")
-        out[name] = weight
-    return out
 
 
 def _identity_map(settings: Settings) -> pd.DataFrame | None:
@@ -77,7 +58,7 @@ def report(
     out: Annotated[Path | None, typer.Option(help="Output folder (default: <home>/reports/experiments).")] = None,
 ) -> None:
     """Analyse an A/B test and write an HTML report for marketers, plus JSON and CSV."""
-    from experiments.analysis import AnalysisConfig, ExperimentDataError
+    from experiments.analysis import AnalysisConfig
     from experiments.service import report_csv_experiment, report_platform_experiment
 
     settings = get_settings(ctx)
@@ -85,21 +66,25 @@ def report(
     metric, ratio, guardrail = metric or [], ratio or [], guardrail or []
     lower_is_better, covariate, segment = lower_is_better or [], covariate or [], segment or []
     with user_errors(), progress_bars():
+        if window_days <= 0:
+            raise OptionError(f"--window-days must be > 0 (days of outcomes after first exposure), got {window_days:g}")
         if (data is None) == (experiment_id is None):
-            raise ExperimentDataError("give exactly one of --data (a per-unit CSV) or --experiment (platform data)")
+            raise OptionError("give exactly one of --data (a per-unit CSV) or --experiment (platform data)")
         csv_only = {"--metric": metric, "--ratio": ratio, "--metrics-file": metrics_file, "--guardrail": guardrail,
                     "--lower-is-better": lower_is_better, "--arm": arm != "variant"}
         given = [flag for flag, value in csv_only.items() if value]
         if experiment_id is not None and given:
-            raise ExperimentDataError(
+            raise OptionError(
                 f"{', '.join(given)} only apply with --data; --experiment reports revenue per customer, "
                 "conversion, average order value and refunds (guardrail)"
             )
+        if data is not None and not (metric or ratio or metrics_file):
+            raise OptionError("declare at least one --metric (or --ratio, or --metrics-file)")
         config = AnalysisConfig.build(
             alpha=alpha,
             covariates=covariate,
             segments=segment,
-            weights=_weights(weights),
+            weights=option_weights(weights, "--weights"),
             decide_with="sequential" if sequential else "fixed",
             sequential_tuning=sequential_tuning,
         )
@@ -113,9 +98,9 @@ def report(
                 settings.paths.validated, experiment_id, out_dir, control=control, config=config,
                 window_days=window_days, name=name, identity_map=_identity_map(settings) if identity else None,
             )
-    for line in result["headlines"]:
+    for line in result.headlines:
         console.print(f"[bold]{line}[/]")
-    for kind, path in result["files"].items():
+    for kind, path in result.files.items():
         console.print(f"{kind}: {path}")
 
 
@@ -161,7 +146,7 @@ def assign(
 
     with user_errors():
         try:
-            experiment = Experiment(id=experiment_id, variants=_weights(variants, "--variants") or {})
+            experiment = Experiment(id=experiment_id, variants=option_weights(variants, "--variants") or {})
         except ValidationError as exc:
             problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors())
             raise AssignmentError(f"invalid experiment {experiment_id!r}: {problems}") from None

@@ -6,7 +6,6 @@ import json
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from omnicast.commands.context import console, get_settings, user_errors
 from omnicast.errors import OmnicastError
@@ -45,6 +44,8 @@ def materialize(ctx: typer.Context) -> None:
     settings = get_settings(ctx)
     with user_errors(), progress_bars():
         written = run(settings)
+    from rich.table import Table
+
     table = Table(title=f"materialized -> {settings.online_store} online store")
     table.add_column("feature view")
     table.add_column("entities written", justify="right")
@@ -88,6 +89,8 @@ def get(
 
 
 def _print_build(summary: dict) -> None:
+    from rich.table import Table
+
     table = Table(title=f"feature tables (as of {summary['as_of']})")
     table.add_column("table")
     table.add_column("rows", justify="right")

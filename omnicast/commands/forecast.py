@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from omnicast.commands.context import console, get_settings, user_errors
+from omnicast.commands.options import OptionError
 from omnicast.progress import progress_bars
 
 app = typer.Typer(help="Batch forecasts from the champion models.", no_args_is_help=True)
@@ -23,11 +24,18 @@ def demand(
     ] = None,
 ) -> None:
     """Forecast every active series for the champion's horizon: mean and quantiles per period."""
-    from training.demand.pipeline import forecast_demand, read_panel_file
+    from training.demand.pipeline import check_forecast_output, forecast_demand, read_panel_file
+    from training.demand.retail import RETAIL_SPEC
     from training.demand.tracking import load_champion
 
     settings = get_settings(ctx)
     with user_errors(), progress_bars():
-        frame = read_panel_file(panel, load_champion(settings).spec) if panel is not None else None
-        result = forecast_demand(settings, frame, out)
-    console.print(f"wrote {result['rows']:,} forecasts for {result['series']:,} series to {result['path']}")
+        check_forecast_output(out)
+        model = load_champion(settings)
+        if panel is None and model.spec != RETAIL_SPEC:
+            raise OptionError(
+                f"the champion was trained on your own panel (ids {', '.join(model.spec.id_cols)}): pass it with --panel"
+            )
+        frame = read_panel_file(panel, model.spec) if panel is not None else None
+        result = forecast_demand(settings, frame, out, model=model)
+    console.print(f"wrote {result.rows:,} forecasts for {result.series:,} series to {result.path}")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from omnicast.commands.context import console, get_settings, user_errors
 
@@ -13,21 +13,28 @@ app = typer.Typer(help="Inspect and promote registered models.", no_args_is_help
 
 
 @app.command("list")
-def list_models(ctx: typer.Context) -> None:
+def list_models(
+    ctx: typer.Context,
+    name: Annotated[str | None, typer.Argument(help="Only this registered model (default: all).")] = None,
+) -> None:
     """Every registered model version, its aliases and headline metrics."""
-    from training.demand.tracking import list_models as run
+    from training.registry import list_versions
 
     settings = get_settings(ctx)
     with user_errors():
-        rows = run(settings)
-    if not rows:
+        versions = list_versions(settings, name)
+    if not versions:
         console.print("no registered models yet: run `omnicast train demand`")
         return
+    from rich.table import Table
+
     table = Table(title=f"registered models ({settings.tracking_uri})")
-    for col in rows[0]:
-        table.add_column(col)
-    for row in rows:
-        table.add_row(*row.values())
+    for col in ("model", "version", "aliases", "run", "created (UTC)", "metrics"):
+        table.add_column(col, overflow="fold")
+    for v in versions:
+        created = datetime.fromtimestamp(v.created_ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M")
+        metrics = ", ".join(f"{k}={v.metrics[k]:.3g}" for k in sorted(v.metrics)[:3])
+        table.add_row(v.model, v.version, ",".join(v.aliases), (v.run_id or "")[:8], created, metrics)
     console.print(table)
 
 
@@ -39,9 +46,9 @@ def promote(
     alias: Annotated[str, typer.Option(help="Alias to move.")] = "champion",
 ) -> None:
     """Point the `champion` alias (what serving and batch forecasts load) at VERSION."""
-    from training.demand.tracking import promote as run
+    from training.registry import promote as run
 
     settings = get_settings(ctx)
     with user_errors():
-        moved = run(settings, version, name=name, alias=alias)
-    console.print(f"{moved['model']}@{moved['alias']}: version {moved['previous']} -> {moved['version']}")
+        moved = run(settings, name, version, alias=alias)
+    console.print(f"{moved.model}@{moved.alias}: version {moved.previous or '-'} -> {moved.version}")

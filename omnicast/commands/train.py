@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from omnicast.commands.context import console, get_settings, user_errors
+from omnicast.commands.options import OptionError, csv_list
 from omnicast.progress import progress_bars
+
+if TYPE_CHECKING:
+    from omnicast.settings import Settings
+    from training.demand.pipeline import DemandInputs
 
 app = typer.Typer(help="Train LightGBM models, tracked in MLflow.", no_args_is_help=True)
 
@@ -31,9 +36,44 @@ ViaFeast = Annotated[
 ]
 
 
-def model_params(horizon: int | None, objective: str | None = None, strategy: str | None = None) -> dict:
+def model_params(horizon: int | None, objective: str | None = None, strategy: str | None = None) -> dict[str, Any]:
     given = {"horizon": horizon, "objective": objective, "strategy": strategy}
     return {k: v for k, v in given.items() if v is not None}
+
+
+def demand_inputs(
+    settings: Settings,
+    panel: Path | None,
+    ids: str | None,
+    time_col: str,
+    target: str,
+    freq: str,
+    static: str | None,
+    future: str | None,
+    past: str | None,
+    censor: str | None,
+    truth: str | None = None,
+    via_feast: bool = False,
+) -> DemandInputs:
+    """The panel the options describe: a user's file (--panel with --id ...) or the retailer's."""
+    from training.demand.panel import PanelSpec
+    from training.demand.pipeline import panel_inputs, retail_inputs
+
+    if panel is None:
+        return retail_inputs(settings, via_feast)
+    if not csv_list(ids):
+        raise OptionError("--id is required with --panel (e.g. --id store_id,sku)")
+    spec = PanelSpec(
+        id_cols=csv_list(ids),
+        time_col=time_col,
+        target_col=target,
+        freq=freq,
+        static_cols=csv_list(static),
+        future_cols=csv_list(future),
+        past_cols=csv_list(past),
+        censor_col=censor or None,
+    )
+    return panel_inputs(panel, spec, truth)
 
 
 @app.command("demand")
@@ -55,23 +95,21 @@ def demand(
     register: Annotated[bool, typer.Option(help="Register the model as omnicast-demand.")] = True,
 ) -> None:
     """Fit the global demand forecaster on the whole panel; log and register it in MLflow."""
-    from training.demand.pipeline import resolve_inputs, train_demand
+    from training.demand.pipeline import train_demand
 
     settings = get_settings(ctx)
     with user_errors(), progress_bars():
-        frame, spec, source, truth = resolve_inputs(
-            settings, panel, ids, time_col, target, freq, static, future, past, censor, via_feast=feast
+        inputs = demand_inputs(settings, panel, ids, time_col, target, freq, static, future, past, censor, via_feast=feast)
+        out = train_demand(
+            settings, inputs.without_truth(), inputs.spec, inputs.source, register=register,
+            **model_params(horizon, objective, strategy),
         )
-        if truth:
-            frame = frame.drop(columns=[truth])
-        out = train_demand(settings, frame, spec, source, register=register, **model_params(horizon, objective, strategy))
-    model = out["model"]
     console.print(
-        f"trained on {model.n_train_rows_:,} rows of {model.n_series_:,} series from {source} "
-        f"in {out['fit_seconds']:.1f}s; MLflow run {out['run_id']}"
+        f"trained on {out.model.n_train_rows_:,} rows of {out.model.n_series_:,} series from {inputs.source} "
+        f"in {out.fit_seconds:.1f}s; MLflow run {out.run_id}"
     )
-    if out["version"]:
+    if out.version:
         console.print(
-            f"registered omnicast-demand version {out['version']}; promote it with "
-            f"`omnicast models promote omnicast-demand {out['version']}`"
+            f"registered omnicast-demand version {out.version}; promote it with "
+            f"`omnicast models promote omnicast-demand {out.version}`"
         )

@@ -9,6 +9,9 @@ import pytest
 
 from experiments.analysis import AnalysisConfig, ExperimentResult, analyze
 from experiments.metrics import MetricSpec, infer_metric, parse_ratio
+from experiments.report.files import ReportFiles, write_report
+from experiments.service import ExperimentReport
+from omnicast.paths import DataHome
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 HILLSTROM = FIXTURES / "hillstrom.csv"
@@ -36,9 +39,8 @@ def hillstrom_result(hillstrom: pd.DataFrame) -> ExperimentResult:
 
 
 @pytest.fixture(scope="session")
-def hillstrom_report(hillstrom_result: ExperimentResult, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def hillstrom_report(hillstrom_result: ExperimentResult, tmp_path_factory: pytest.TempPathFactory) -> ReportFiles:
     """The Hillstrom report written once (rendering its charts takes a few seconds)."""
-    from experiments.report.files import write_report
 
     return write_report(hillstrom_result, tmp_path_factory.mktemp("report"), "hillstrom")
 
@@ -50,16 +52,18 @@ def retailer(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from features.synthetic import GeneratorConfig, generate
 
     root = tmp_path_factory.mktemp("retailer")
+    home = DataHome(root)
     config = GeneratorConfig.preset("demo", seed=7, customers=3000, days=120, skus=40, stores=2,
                                     experiment_uplift_scale=2.0)
-    generate(config, root / "raw")
-    ingest(root / "raw", root / "validated", root / "quarantine")
+    generate(config, home.raw)
+    ingest(home.raw, home.validated, home.quarantine)
     return root
 
 
 @pytest.fixture(scope="session")
-def demo_report(retailer: Path) -> dict:
+def demo_report(retailer: Path) -> ExperimentReport:
     """The offer-policy report of that retailer, written once."""
     from experiments.demo import report_demo_experiment
 
-    return report_demo_experiment(retailer / "raw" / "truth", retailer / "validated", retailer / "reports")
+    home = DataHome(retailer)
+    return report_demo_experiment(home.truth, home.validated, home.experiment_reports)

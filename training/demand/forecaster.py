@@ -86,7 +86,7 @@ class DemandForecaster(BaseEstimator):
 
     # ------------------------------------------------------------------ fit
     def fit(self, panel: pd.DataFrame) -> DemandForecaster:
-        self._check_params()
+        self.check_params()
         started = time.perf_counter()
         grid = regularise(panel, self.spec)
         censored = self._censored(grid)
@@ -143,7 +143,8 @@ class DemandForecaster(BaseEstimator):
                 resid = target[held] - self.models_[name].predict(X.loc[held], num_threads=self.threads)
                 self.quantile_shift_[name] = float(np.quantile(resid, q))
 
-    def _check_params(self) -> None:
+    def check_params(self) -> None:
+        """Raise an OmnicastError naming the first invalid option (fit calls it first)."""
         if self.horizon < 1:
             raise OmnicastError(f"horizon must be >= 1, got {self.horizon}")
         if self.objective not in ("tweedie", "l2", "poisson"):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +16,9 @@ import pandas as pd
 
 from omnicast.errors import OmnicastError
 from omnicast.settings import Settings
-from training.demand import plots, tracking
-from training.demand.backtest import BacktestResult, run_backtest
+from training import registry
+from training.demand import tracking
+from training.demand.backtest import BacktestResult, fold_cutoffs, run_backtest
 from training.demand.forecaster import DemandForecaster
 from training.demand.panel import PanelError, PanelSpec, period_index
 from training.demand.retail import RETAIL_SPEC, load_panel, load_truth
@@ -52,15 +53,96 @@ def read_panel_file(path: Path, spec: PanelSpec) -> pd.DataFrame:
     return frame
 
 
-def retail_inputs(settings: Settings, via_feast: bool = False) -> tuple[pd.DataFrame, PanelSpec, str, str | None]:
-    """(panel, spec, source, truth column) for the synthetic/contract retailer."""
+@dataclass(frozen=True)
+class DemandInputs:
+    """A panel ready for the forecaster: the frame, its column roles, where it came from,
+    and the column holding the true expected demand when it is known (synthetic data)."""
+
+    panel: pd.DataFrame
+    spec: PanelSpec
+    source: str
+    truth_col: str | None = None
+
+    def without_truth(self) -> pd.DataFrame:
+        """The panel as a model may see it in training (the truth column dropped)."""
+        return self.panel.drop(columns=[self.truth_col]) if self.truth_col else self.panel
+
+
+@dataclass(frozen=True)
+class BacktestRun:
+    """A backtest and the MLflow run it was logged as (None when not tracked)."""
+
+    result: BacktestResult
+    run_id: str | None
+
+
+@dataclass(frozen=True)
+class TrainedDemand:
+    """A fitted forecaster, its MLflow run and its registered version (None if not registered)."""
+
+    model: DemandForecaster
+    run_id: str
+    model_uri: str
+    version: str | None
+
+    @property
+    def fit_seconds(self) -> float:
+        return float(self.model.fit_seconds_)
+
+
+@dataclass(frozen=True)
+class DemandForecast:
+    """Batch forecasts written to `path`, with the frame, the model and the panel they came from."""
+
+    path: Path
+    forecasts: pd.DataFrame
+    model: DemandForecaster
+    panel: pd.DataFrame
+
+    @property
+    def rows(self) -> int:
+        return len(self.forecasts)
+
+    @property
+    def series(self) -> int:
+        return int(self.forecasts.groupby(list(self.model.spec.id_cols), observed=True).ngroups)
+
+
+@dataclass(frozen=True)
+class DemandStageResult:
+    """What the demo's demand stage did: runs, registered and promoted versions, files, headline scores."""
+
+    panel_source: str
+    backtest_run: str | None
+    train_run: str
+    registered_version: str | None
+    promoted_champion: str | None
+    forecasts: Path
+    forecast_plot: Path
+    wape: float
+    wql: float
+    coverage_80: float | None
+    truth_wape: float | None
+    seconds: float
+
+
+def retail_inputs(settings: Settings, via_feast: bool = False) -> DemandInputs:
+    """The synthetic/contract retailer's panel, with the true expected demand when the generator left it."""
     panel, source = load_panel(settings, via_feast=via_feast)
     truth = load_truth(settings)
     truth_col = None
     if truth is not None:
         panel = panel.merge(truth, on=["location_id", "sku", "date"], how="left")
         truth_col = "expected"
-    return panel, RETAIL_SPEC, source, truth_col
+    return DemandInputs(panel, RETAIL_SPEC, source, truth_col)
+
+
+def panel_inputs(path: Path, spec: PanelSpec, truth_col: str | None = None) -> DemandInputs:
+    """A user's long panel file described by `spec` (and optionally a truth column in it)."""
+    frame = read_panel_file(path, spec)
+    if truth_col and truth_col not in frame.columns:
+        raise PanelError(f"truth column {truth_col!r} is not in {path}; it has {list(frame.columns)}")
+    return DemandInputs(frame, spec, str(path), truth_col or None)
 
 
 def make_forecaster(spec: PanelSpec, settings: Settings, **params: Any) -> DemandForecaster:
@@ -75,30 +157,36 @@ def _params(model: DemandForecaster, source: str, rows: int) -> dict[str, Any]:
 
 def backtest_demand(
     settings: Settings,
-    panel: pd.DataFrame,
-    spec: PanelSpec,
-    source: str,
+    inputs: DemandInputs,
     folds: int = 3,
-    truth_col: str | None = None,
     track_run: bool = True,
     **params: Any,
-) -> tuple[BacktestResult, str | None]:
-    """Rolling-origin backtest, logged as an MLflow run (metrics, tables, plots)."""
+) -> BacktestRun:
+    """Rolling-origin backtest, logged as an MLflow run (metrics, tables, plots).
+
+    The model options and the fold layout are checked before any fold is fitted.
+    """
+    panel, spec = inputs.panel, inputs.spec
     template = make_forecaster(spec, settings, **params)
+    template.check_params()
+    spec.check(panel)
+    fold_cutoffs(panel, spec, template.horizon, folds)
 
     def fit_predict(train: pd.DataFrame, future: pd.DataFrame) -> pd.DataFrame:
         model = make_forecaster(spec, settings, **params).fit(train)
         return model.predict(pd.concat([train, future], ignore_index=True))
 
-    result = run_backtest(fit_predict, panel, spec, template.horizon, folds, template.quantiles, truth_col)
+    result = run_backtest(fit_predict, panel, spec, template.horizon, folds, template.quantiles, inputs.truth_col)
     if not track_run:
-        return result, None
-    tracking.configure(settings)
+        return BacktestRun(result, None)
     import mlflow
 
+    from training.demand import plots
+
+    tracking.configure(settings)
     with mlflow.start_run(run_name=f"backtest-{folds}folds") as run:
         mlflow.set_tag("kind", "backtest")
-        mlflow.log_params({**_params(template, source, len(panel)), "folds": folds})
+        mlflow.log_params({**_params(template, inputs.source, len(panel)), "folds": folds})
         mlflow.log_metrics({k: v for k, v in result.summary.items() if pd.notna(v)})
         for _, row in result.by_level.iterrows():
             mlflow.log_metrics({f"{row['level']}.wape": row["wape"], f"{row['level']}.rmse": row["rmse"]})
@@ -114,7 +202,7 @@ def backtest_demand(
                 "error_by_horizon": plots.horizon_figure(result.by_horizon),
             }
         )
-        return result, run.info.run_id
+        return BacktestRun(result, run.info.run_id)
 
 
 def train_demand(
@@ -124,9 +212,11 @@ def train_demand(
     source: str,
     register: bool = True,
     **params: Any,
-) -> dict[str, Any]:
-    """Fit on the whole panel and log the run and the registered pyfunc model."""
+) -> TrainedDemand:
+    """Fit on the whole panel and log the run and the (registered) portable pyfunc model."""
     import mlflow
+
+    from training.demand import plots
 
     model = make_forecaster(spec, settings, **params).fit(panel)
     tracking.configure(settings)
@@ -145,102 +235,72 @@ def train_demand(
                 "forecast": plots.forecast_figure(model.history_, forecast, spec, plots.sample_series(forecast, spec)),
             }
         )
-        version = tracking.log_model(model, _signature_sample(model.history_, spec), register=register)
-    return {"run_id": run.info.run_id, "version": version, "model": model, "fit_seconds": model.fit_seconds_}
+        logged = tracking.log_model(model, _signature_sample(model.history_, spec), register=register)
+    return TrainedDemand(model=model, run_id=run.info.run_id, model_uri=logged.model_uri, version=logged.version)
 
 
 def _signature_sample(history: pd.DataFrame, spec: PanelSpec, n_series: int = 3) -> pd.DataFrame:
+    """A few series of the panel, with exactly the columns the model reads: its input schema."""
     keys = history[list(spec.id_cols)].drop_duplicates().head(n_series)
-    return history.merge(keys, on=list(spec.id_cols)).reset_index(drop=True)
+    return history[spec.columns].merge(keys, on=list(spec.id_cols)).reset_index(drop=True)
 
 
-def forecast_demand(settings: Settings, panel: pd.DataFrame | None, out: Path) -> dict[str, Any]:
-    """Batch forecasts from the champion to Parquet; reads the retailer panel by default."""
+def check_forecast_output(out: Path) -> Path:
+    """Forecasts are written as one Parquet file: refuse a folder or another extension up front."""
     out = Path(out)
     if out.is_dir() or out.suffix != ".parquet":
-        raise ForecastOutputError(f"--out {out} must be a .parquet file name (e.g. forecasts.parquet)")
-    model = tracking.load_champion(settings)
+        raise ForecastOutputError(f"forecasts are written as Parquet: {out} must be a .parquet file name (e.g. forecasts.parquet)")
+    return out
+
+
+def forecast_demand(
+    settings: Settings, panel: pd.DataFrame | None, out: Path, model: DemandForecaster | None = None
+) -> DemandForecast:
+    """Batch forecasts to Parquet from `model` (default: the champion); reads the retailer panel by default."""
+    out = check_forecast_output(out)
+    model = model or tracking.load_champion(settings)
     if panel is None:
         if model.spec != RETAIL_SPEC:
-            raise OmnicastError("the champion was trained on your own panel: pass it with --panel")
+            raise PanelError(
+                f"the champion was trained on another panel (ids {', '.join(model.spec.id_cols)}, "
+                f"time {model.spec.time_col!r}), not the retailer's store x SKU panel: forecasting needs that panel"
+            )
         panel, _ = load_panel(settings)
     forecasts = model.predict(panel[model.spec.columns])
-    out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     forecasts.to_parquet(out, index=False)
-    return {"path": out, "rows": len(forecasts), "series": int(forecasts.groupby(list(model.spec.id_cols)).ngroups),
-            "forecasts": forecasts, "model": model, "panel": panel}
+    return DemandForecast(path=out, forecasts=forecasts, model=model, panel=panel)
 
 
-def run_demand_stage(settings: Settings, folds: int = 2) -> dict[str, Any]:
+def run_demand_stage(settings: Settings, folds: int = 2) -> DemandStageResult:
     """Demo stage: panel -> backtest -> train -> register (+champion if none) -> forecast + plot."""
+    from training.demand import plots
+
     started = time.perf_counter()
-    panel, spec, source, truth_col = retail_inputs(settings)
+    inputs = retail_inputs(settings)
     fast = {"n_estimators": 80, "quantile_estimators": 30}  # demo budget: well under a minute
-    result, backtest_run = backtest_demand(settings, panel, spec, source, folds, truth_col, **fast)
-    trained = train_demand(settings, panel.drop(columns=[truth_col] if truth_col else []), spec, source, **fast)
+    backtest = backtest_demand(settings, inputs, folds, **fast)
+    trained = train_demand(settings, inputs.without_truth(), inputs.spec, inputs.source, **fast)
     promoted = None
-    from mlflow import MlflowClient
-
-    if tracking.champion_version(MlflowClient()) is None and trained["version"]:
-        promoted = tracking.promote(settings, trained["version"])["version"]
-    reports = settings.paths.reports
-    reports.mkdir(parents=True, exist_ok=True)
+    if registry.alias_version(settings, tracking.MODEL_NAME) is None and trained.version:
+        promoted = registry.promote(settings, tracking.MODEL_NAME, trained.version).version
     fc = forecast_demand(settings, None, settings.paths.demand_forecasts)
-    figure = plots.forecast_figure(fc["panel"], fc["forecasts"], spec, plots.sample_series(fc["forecasts"], spec))
-    plot_path = reports / "demand_forecast.png"
+    figure = plots.forecast_figure(fc.panel, fc.forecasts, inputs.spec, plots.sample_series(fc.forecasts, inputs.spec))
+    plot_path = settings.paths.demand_forecast_plot
+    plot_path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(plot_path, dpi=110)
-    s = result.summary
-    return {
-        "panel": source,
-        "backtest_run": backtest_run,
-        "train_run": trained["run_id"],
-        "registered_version": trained["version"],
-        "promoted_champion": promoted,
-        "forecasts": str(fc["path"]),
-        "forecast_plot": str(plot_path),
-        "wape": s["wape"],
-        "wql": s["wql"],
-        "coverage_80": s.get("coverage_80"),
-        "truth_wape": s.get("truth_wape"),
-        "seconds": time.perf_counter() - started,
-    }
-
-
-def csv_list(value: str | None) -> tuple[str, ...]:
-    return tuple(v.strip() for v in value.split(",") if v.strip()) if value else ()
-
-
-def resolve_inputs(
-    settings: Settings,
-    panel_file: Path | None,
-    ids: str | None = None,
-    time_col: str = "date",
-    target: str = "units",
-    freq: str = "D",
-    static: str | None = None,
-    future: str | None = None,
-    past: str | None = None,
-    censor: str | None = None,
-    truth: str | None = None,
-    via_feast: bool = False,
-) -> tuple[pd.DataFrame, PanelSpec, str, str | None]:
-    """(panel, spec, source, truth column): a user's panel file, or the retailer's panel."""
-    if panel_file is None:
-        return retail_inputs(settings, via_feast)
-    if not ids:
-        raise PanelError("--id is required with --panel (e.g. --id store_id,sku)")
-    spec = PanelSpec(
-        id_cols=csv_list(ids),
-        time_col=time_col,
-        target_col=target,
-        freq=freq,
-        static_cols=csv_list(static),
-        future_cols=csv_list(future),
-        past_cols=csv_list(past),
-        censor_col=censor or None,
+    summary = backtest.result.summary
+    return DemandStageResult(
+        panel_source=inputs.source,
+        backtest_run=backtest.run_id,
+        train_run=trained.run_id,
+        registered_version=trained.version,
+        promoted_champion=promoted,
+        forecasts=fc.path,
+        forecast_plot=plot_path,
+        wape=summary["wape"],
+        wql=summary["wql"],
+        coverage_80=summary.get("coverage_80"),
+        truth_wape=summary.get("truth_wape"),
+        seconds=time.perf_counter() - started,
     )
-    frame = read_panel_file(panel_file, spec)
-    if truth and truth not in frame.columns:
-        raise PanelError(f"truth column {truth!r} is not in {panel_file}")
-    return frame, spec, str(panel_file), truth or None

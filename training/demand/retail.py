@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -55,16 +56,23 @@ def ensure_panel(settings: Settings, rebuild: bool = False) -> Path:
     return path
 
 
-def load_panel(settings: Settings, via_feast: bool = False) -> tuple[pd.DataFrame, str]:
-    """(panel, source) where source is 'feast' or the Parquet path."""
+class RetailPanel(NamedTuple):
+    """The retailer's panel and where it was read from ('feast:demand' or the Parquet path)."""
+
+    frame: pd.DataFrame
+    source: str
+
+
+def load_panel(settings: Settings, via_feast: bool = False) -> RetailPanel:
+    """The store x SKU daily panel, typed for the forecaster (built from the validated tables if missing)."""
     path = ensure_panel(settings)
     panel = pd.read_parquet(path)
     if via_feast and _feast_has_panel(settings):
         try:
-            return _through_feast(settings, panel), "feast:demand"
+            return RetailPanel(_through_feast(settings, panel), "feast:demand")
         except Exception as exc:  # noqa: BLE001 - Feast not applied yet is the normal fallback
             log.info("Feast demand service unavailable (%s); reading %s directly", exc, path)
-    return _typed(panel), str(path)
+    return RetailPanel(_typed(panel), str(path))
 
 
 def _feast_has_panel(settings: Settings) -> bool:

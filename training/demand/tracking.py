@@ -1,66 +1,53 @@
-"""MLflow for the demand forecaster: runs, the pyfunc model, the registry and its alias.
+"""MLflow for the demand forecaster: its experiment, the logged pyfunc and the registry entries.
 
-Kept apart from the forecaster so that it stays a plain estimator. The logged
-model is an `mlflow.pyfunc` wrapper: its input is a long panel (history, plus
-optional rows with known-future columns and an empty target), its output one
-row per series x forecast period with the mean and quantiles, because the
-features depend on each series' history and not on one row alone.
+Kept apart from the forecaster so that it stays a plain estimator; the generic
+plumbing (portable models, aliases, loading) is `training.registry`, shared with
+the other model families. The logged model carries its code and pinned
+requirements, and its MLmodel metadata says what a server needs without
+unpickling it: the panel spec (columns and their roles), horizon, quantiles and
+output columns.
+
+Importing this module is cheap: MLflow and matplotlib load when a function needs them.
 """
 
 from __future__ import annotations
 
 import tempfile
 import warnings
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import mlflow
-import pandas as pd
-from matplotlib.figure import Figure
-from mlflow import MlflowClient
-from mlflow.models import infer_signature
+from training import registry
+from training.registry import CHAMPION, RegistryError
 
-from omnicast.errors import OmnicastError
-from omnicast.settings import Settings
-from training.demand.forecaster import DemandForecaster
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+    from omnicast.settings import Settings
+    from training.demand.forecaster import DemandForecaster
 
 EXPERIMENT = "omnicast-demand"
 MODEL_NAME = "omnicast-demand"
-CHAMPION = "champion"
+FAMILY = "demand"
+# third-party distributions the pickled forecaster needs (MLflow adds itself and cloudpickle)
+REQUIREMENTS = ("lightgbm", "pandas", "numpy", "scikit-learn")
+# what the pickled model refers to; registry.code_closure adds what these import
+CODE_ROOTS = ("training.demand.model",)
+TRAIN_HINT = f"run `omnicast train demand` and `omnicast models promote {MODEL_NAME} VERSION`"
 
-
-class RegistryError(OmnicastError):
-    """A registered model or version asked for does not exist."""
-
-
-class DemandModel(mlflow.pyfunc.PythonModel):
-    """Pyfunc wrapper: panel in, forecasts out."""
-
-    def __init__(self, forecaster: DemandForecaster) -> None:
-        self.forecaster = forecaster
-
-    def predict(self, context: Any, model_input: pd.DataFrame, params: dict | None = None) -> pd.DataFrame:
-        return self.forecaster.predict(model_input)
+__all__ = ["CHAMPION", "EXPERIMENT", "MODEL_NAME", "RegistryError", "configure", "load_champion", "log_model"]
 
 
 def configure(settings: Settings) -> str:
-    """Point MLflow at the settings' tracking store; returns the experiment id."""
-    settings.paths.mlruns.mkdir(parents=True, exist_ok=True)
-    mlflow.set_tracking_uri(settings.tracking_uri)
-    found = mlflow.get_experiment_by_name(EXPERIMENT)
-    if found is not None:
-        mlflow.set_experiment(EXPERIMENT)
-        return found.experiment_id
-    # the embedded default keeps artifacts in the data home; a configured tracking
-    # server decides its own artifact store
-    artifacts = None if settings.mlflow_tracking_uri else settings.paths.mlflow_artifacts.resolve().as_uri()
-    experiment_id = mlflow.create_experiment(EXPERIMENT, artifact_location=artifacts)
-    mlflow.set_experiment(EXPERIMENT)
-    return experiment_id
+    """Point MLflow at the settings' tracking store and the demand experiment; returns its id."""
+    return registry.use_experiment(settings, EXPERIMENT)
 
 
 def log_figures(figures: dict[str, Figure]) -> None:
     import matplotlib.pyplot as plt
+    import mlflow
 
     for name, fig in figures.items():
         mlflow.log_figure(fig, f"plots/{name}.png")
@@ -68,6 +55,8 @@ def log_figures(figures: dict[str, Figure]) -> None:
 
 
 def log_frames(frames: dict[str, pd.DataFrame]) -> None:
+    import mlflow
+
     with tempfile.TemporaryDirectory() as tmp:
         for name, frame in frames.items():
             path = Path(tmp) / f"{name}.csv"
@@ -75,94 +64,54 @@ def log_frames(frames: dict[str, pd.DataFrame]) -> None:
             mlflow.log_artifact(str(path), artifact_path="tables")
 
 
-def log_model(forecaster: DemandForecaster, sample_panel: pd.DataFrame, register: bool = True) -> str | None:
-    """Log the forecaster as a pyfunc with a signature; returns the registered version."""
+def model_metadata(forecaster: DemandForecaster) -> dict[str, Any]:
+    """What a consumer of the registered model needs to build its input and read its output."""
+    from training.demand.metrics import quantile_column
+
+    spec = forecaster.spec
+    return {
+        "panel_spec": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(spec).items()},
+        "horizon": int(forecaster.horizon),
+        "quantiles": [float(q) for q in forecaster.quantiles],
+        "output_columns": [*spec.id_cols, spec.time_col, "h", "mean", *(quantile_column(q) for q in sorted(forecaster.quantiles))],
+    }
+
+
+def log_model(
+    forecaster: DemandForecaster, sample_panel: pd.DataFrame, register: bool = True
+) -> registry.LoggedModel:
+    """Log the forecaster as a portable pyfunc with a signature (and register it) in the active run."""
+    from mlflow.models import infer_signature
+
+    from training.demand.model import DemandModel
+
     sample_out = forecaster.predict(sample_panel)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # integer-column and input-example hints
+        warnings.simplefilter("ignore", UserWarning)  # integer-column hints
         signature = infer_signature(sample_panel, sample_out)
-        info = _log_pyfunc(forecaster, signature, register)
-    version = getattr(info, "registered_model_version", None)
-    return str(version) if version is not None else None
-
-
-def _log_pyfunc(forecaster: DemandForecaster, signature: Any, register: bool) -> Any:
-    import lightgbm
-    import numpy
-    import sklearn
-
-    return mlflow.pyfunc.log_model(
-        name="model",
-        python_model=DemandModel(forecaster),
+    return registry.log_pyfunc(
+        DemandModel(forecaster),
+        family=FAMILY,
         signature=signature,
-        registered_model_name=MODEL_NAME if register else None,
-        pip_requirements=[
-            f"lightgbm=={lightgbm.__version__}",
-            f"pandas=={pd.__version__}",
-            f"numpy=={numpy.__version__}",
-            f"scikit-learn=={sklearn.__version__}",
-        ],
+        requirements=REQUIREMENTS,
+        code_roots=CODE_ROOTS,
+        registered_name=MODEL_NAME if register else None,
+        metadata=model_metadata(forecaster),
     )
-
-
-def promote(settings: Settings, version: str, name: str = MODEL_NAME, alias: str = CHAMPION) -> dict[str, str]:
-    """Move `alias` to `version` of `name`; returns the previous and new version."""
-    configure(settings)
-    client = MlflowClient()
-    try:
-        client.get_registered_model(name)
-    except mlflow.exceptions.MlflowException:
-        names = sorted(m.name for m in client.search_registered_models())
-        raise RegistryError(f"no registered model named {name!r}; registered: {names or 'none'}") from None
-    try:
-        client.get_model_version(name, str(version))
-    except mlflow.exceptions.MlflowException:
-        known = [v.version for v in client.search_model_versions(f"name = '{name}'")]
-        raise RegistryError(f"{name} has no version {version}; versions: {sorted(known, key=int) or 'none'}") from None
-    previous = champion_version(client, name, alias)
-    try:
-        client.set_registered_model_alias(name, alias, str(version))
-    except mlflow.exceptions.MlflowException as exc:  # empty, 'latest', 'v<N>' ... are reserved
-        raise RegistryError(f"--alias {alias!r} is not a valid MLflow alias: {exc.message}") from None
-    return {"model": name, "alias": alias, "previous": previous or "-", "version": str(version)}
-
-
-def champion_version(client: MlflowClient, name: str = MODEL_NAME, alias: str = CHAMPION) -> str | None:
-    try:
-        return str(client.get_model_version_by_alias(name, alias).version)
-    except mlflow.exceptions.MlflowException:
-        return None
-
-
-def list_models(settings: Settings) -> list[dict[str, str]]:
-    """Every registered version with its aliases, run and headline metrics."""
-    configure(settings)
-    client = MlflowClient()
-    rows = []
-    for model in client.search_registered_models():
-        found = client.search_model_versions(f"name = '{model.name}'")
-        for v in sorted((client.get_model_version(model.name, f.version) for f in found), key=lambda v: int(v.version)):
-            metrics = client.get_run(v.run_id).data.metrics if v.run_id else {}
-            rows.append(
-                {
-                    "model": model.name,
-                    "version": str(v.version),
-                    "aliases": ",".join(v.aliases),
-                    "run": (v.run_id or "")[:8],
-                    "created": pd.Timestamp(v.creation_timestamp, unit="ms").strftime("%Y-%m-%d %H:%M"),
-                    "metrics": ", ".join(f"{k}={metrics[k]:.3g}" for k in sorted(metrics)[:3]),
-                }
-            )
-    return rows
 
 
 def load_champion(settings: Settings, name: str = MODEL_NAME, alias: str = CHAMPION) -> DemandForecaster:
     """The forecaster behind `models:/name@alias`."""
-    configure(settings)
-    if champion_version(MlflowClient(), name, alias) is None:
-        raise RegistryError(
-            f"{name} has no '{alias}' alias yet: run `omnicast train demand` and "
-            f"`omnicast models promote {name} VERSION`"
-        )
-    model = mlflow.pyfunc.load_model(f"models:/{name}@{alias}")
-    return model.unwrap_python_model().forecaster
+    from training.demand.model import DemandModel
+
+    registry.configure(settings)
+    return registry.load_python_model(settings, name, DemandModel, alias, hint=TRAIN_HINT).forecaster
+
+
+def __getattr__(name: str) -> Any:
+    """Versions logged before the wrapper moved to training.demand.model unpickle `tracking.DemandModel`."""
+    if name == "DemandModel":
+        from training.demand.model import DemandModel
+
+        return DemandModel
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

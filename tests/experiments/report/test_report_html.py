@@ -35,6 +35,6 @@ def test_every_comparison_is_a_csv_row_with_the_same_numbers(hillstrom_result) -
 
 
 def test_headline_reads_like_the_issue_asks(hillstrom_report) -> None:
-    html = hillstrom_report["html"].read_text()
+    html = hillstrom_report.html.read_text()
     assert "Mens E-Mail raised spend per customer by" in html and "very likely real" in html
     assert "Womens E-Mail" in html and "Methods" in html

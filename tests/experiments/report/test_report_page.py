@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from experiments.report.files import ReportFiles
+from experiments.service import ExperimentReport
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
     "--headless",
@@ -27,12 +30,12 @@ pytestmark = [
 
 
 @pytest.fixture
-def report_files(hillstrom_report: dict[str, Path]) -> dict[str, Path]:
+def report_files(hillstrom_report: ReportFiles) -> ReportFiles:
     return hillstrom_report
 
 
 def test_report_has_no_network_references(report_files) -> None:
-    html = report_files["html"].read_text()
+    html = report_files.html.read_text()
     assert not re.search(r"https?://", html), "the page must not reference the network"
     assert "<script" not in html and "<link" not in html
     assert html.count('src="data:image/png;base64,') >= 9  # srm + 2 per metric x 4 + segments
@@ -77,8 +80,8 @@ def browser():
             b.close()
 
 
-def test_platform_report_renders_with_its_day_by_day_chart(browser, demo_report: dict, tmp_path: Path) -> None:
-    view = _Page(browser, Path(demo_report["files"]["html"]))
+def test_platform_report_renders_with_its_day_by_day_chart(browser, demo_report: ExperimentReport, tmp_path: Path) -> None:
+    view = _Page(browser, demo_report.files.html)
     page = view.page
     assert page.locator(".verdict").first.is_visible()
     for section in ("#truth", "#health", "#over-time", "#metrics", "#segments", "#methods"):
@@ -89,7 +92,7 @@ def test_platform_report_renders_with_its_day_by_day_chart(browser, demo_report:
 
 
 def test_report_renders_in_chromium(browser, report_files, tmp_path: Path) -> None:
-    view = _Page(browser, report_files["html"])
+    view = _Page(browser, report_files.html)
     page = view.page
     verdicts = page.locator(".verdict")
     assert verdicts.count() == 2

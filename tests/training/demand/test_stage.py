@@ -20,12 +20,12 @@ def test_demand_stage_end_to_end(tmp_path: Path) -> None:
     generate(GeneratorConfig.preset("tiny", seed=3), settings.paths.raw)
     ingest(settings.paths.raw, settings.paths.validated, settings.paths.quarantine)
     out = run_demand_stage(settings)
-    assert out["registered_version"] == "1" and out["promoted_champion"] == "1"
-    assert Path(out["forecast_plot"]).stat().st_size > 10_000
-    fc = pd.read_parquet(out["forecasts"])
-    panel = pd.read_parquet(settings.paths.offline / "store_sku_daily.parquet")
+    assert out.registered_version == "1" and out.promoted_champion == "1"
+    assert out.forecast_plot.stat().st_size > 10_000
+    fc = pd.read_parquet(out.forecasts)
+    panel = pd.read_parquet(settings.paths.demand_panel)
     active = panel.loc[pd.to_datetime(panel.date) == pd.to_datetime(panel.date).max(), ["location_id", "sku"]]
     assert len(fc.drop_duplicates(["location_id", "sku"])) == len(active)
     assert sorted(fc.h.unique()) == list(range(1, 29))
     # the truth is known: the error of the true expected demand is the floor we are scored against
-    assert 0 < out["truth_wape"] < 2 and out["wape"] < 1.25 * out["truth_wape"]
+    assert out.truth_wape is not None and 0 < out.truth_wape < 2 and out.wape < 1.25 * out.truth_wape

@@ -10,10 +10,12 @@ from typer.testing import CliRunner
 
 from omnicast.cli import app
 from omnicast.settings import load_settings
+from training import registry
 from training.demand import tracking
 from training.demand.pipeline import train_demand
 from training.demand.simulate import SIM_SPEC, simulate_panel
 
+MODEL = tracking.MODEL_NAME
 WEEKLY = Path(__file__).resolve().parents[2] / "fixtures" / "online_retail_weekly.parquet"
 
 
@@ -27,33 +29,38 @@ def test_register_promote_and_load_champion(settings) -> None:
     small = {"horizon": 7, "n_estimators": 20, "quantile_estimators": 10}
     first = train_demand(settings, panel, SIM_SPEC, "sim", **small)
     second = train_demand(settings, panel, SIM_SPEC, "sim", **{**small, "n_estimators": 30})
-    assert (first["version"], second["version"]) == ("1", "2")
-    with pytest.raises(tracking.RegistryError, match="champion"):
+    assert (first.version, second.version) == ("1", "2")
+    with pytest.raises(registry.RegistryError, match="champion"):
         tracking.load_champion(settings)
-    assert tracking.promote(settings, "2")["previous"] == "-"
-    moved = tracking.promote(settings, "1")
-    assert (moved["previous"], moved["version"]) == ("2", "1")
+    assert registry.promote(settings, MODEL, "2").previous is None
+    moved = registry.promote(settings, MODEL, "1")
+    assert (moved.previous, moved.version) == ("2", "1")
     champion = tracking.load_champion(settings)
-    expected = first["model"].predict(panel)
+    expected = first.model.predict(panel)
     pd.testing.assert_frame_equal(champion.predict(panel), expected)
-    with pytest.raises(tracking.RegistryError, match="no version 9"):
-        tracking.promote(settings, "9")
-    with pytest.raises(tracking.RegistryError, match="no registered model named 'nosuch'.*omnicast-demand"):
-        tracking.promote(settings, "1", name="nosuch")
-    with pytest.raises(tracking.RegistryError, match="--alias ''"):
-        tracking.promote(settings, "1", alias="")
-    rows = tracking.list_models(settings)
-    assert [(r["version"], r["aliases"]) for r in rows] == [("1", "champion"), ("2", "")]
+    with pytest.raises(registry.RegistryError, match="no version 9"):
+        registry.promote(settings, MODEL, "9")
+    with pytest.raises(registry.RegistryError, match="no registered model named 'nosuch'.*omnicast-demand"):
+        registry.promote(settings, "nosuch", "1")
+    with pytest.raises(registry.RegistryError, match="'' is not a valid MLflow alias"):
+        registry.promote(settings, MODEL, "1", alias="")
+    versions = registry.list_versions(settings)
+    assert [(v.version, v.aliases) for v in versions] == [("1", ("champion",)), ("2", ())]
+    assert versions[0].tags["family"] == "demand" and len(versions[0].tags["code_sha256"]) == 64
+    assert versions[0].metrics["series"] == 6
 
     # the pyfunc itself: signature over the panel columns, forecasts with quantiles
     import mlflow
 
     model = mlflow.pyfunc.load_model(f"models:/{tracking.MODEL_NAME}@champion")
-    inputs = {c.name for c in model.metadata.get_input_schema().inputs}
-    assert set(SIM_SPEC.columns) <= inputs
-    outputs = {c.name for c in model.metadata.get_output_schema().inputs}
-    assert {"mean", "q0.1", "q0.5", "q0.9", "h"} <= outputs
-    fc = model.predict(panel[list(inputs)])
+    inputs = [c.name for c in model.metadata.get_input_schema().inputs]
+    assert sorted(inputs) == sorted(SIM_SPEC.columns)  # exactly what the model reads: no truth column
+    outputs = [c.name for c in model.metadata.get_output_schema().inputs]
+    assert outputs == model.metadata.metadata["output_columns"]
+    assert {"mean", "q0.1", "q0.5", "q0.9", "h"} <= set(outputs)
+    assert model.metadata.metadata["panel_spec"]["id_cols"] == list(SIM_SPEC.id_cols)
+    assert model.metadata.metadata["horizon"] == 7
+    fc = model.predict(panel[inputs])
     assert len(fc) == 6 * 7 and (fc["q0.1"] <= fc["q0.9"]).all()
 
 

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from omnicast import __version__
-from omnicast.commands import backtest, data, demo, experiment, features, forecast, models, privacy, train
+from omnicast.commands import backtest, data, demo, experiment, features, forecast, models, nbo, privacy, train
 from omnicast.commands.context import SettingsOverrides
 from omnicast.env import CONFIG_ENV, disable_telemetry
 
@@ -42,6 +42,8 @@ app.add_typer(backtest.app, name="backtest")
 app.add_typer(models.app, name="models")
 app.add_typer(forecast.app, name="forecast")
 app.add_typer(_planned("serve", "Run the BentoML scoring service."), name="serve")
+app.add_typer(nbo.app, name="nbo")
+nbo.register(train.app, backtest.app)
 app.add_typer(experiment.app, name="experiment")
 app.add_typer(_planned("monitor", "Drift and model-quality monitoring with Evidently."), name="monitor")
 app.add_typer(privacy.app, name="privacy")

@@ -7,7 +7,8 @@ One row per customer known at `as_of`, from events strictly before it:
 - ``purchased_skus``: ``sku:units:days_ago|...`` over the 365 days before,
   most recent first (top 50);
 - ``viewed_skus``: ``sku|sku`` viewed in the 30 days before, most recent first (top 20);
-- ``loyalty_member``: the shopper has a loyalty id (a ``loyalty:`` ref).
+- ``loyalty_member`` / ``app_user``: the shopper has a loyalty id / an app account
+  (a ``loyalty:`` / ``app:`` ref).
 
 Strings keep the feature view small and typed for Feast; `training.nbo.state`
 parses them. The profile build writes the table at its as-of time (what the
@@ -67,13 +68,14 @@ def build_affinity(con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp) -> pd.Da
                   GROUP BY customer_id, sku)
             WHERE r <= {TOP_VIEWS} GROUP BY customer_id
         ), members AS (
-            SELECT customer_id, bool_or(customer_ref LIKE 'loyalty:%') AS loyalty_member
+            SELECT customer_id, bool_or(customer_ref LIKE 'loyalty:%') AS loyalty_member,
+                   bool_or(customer_ref LIKE 'app:%') AS app_user
             FROM identity_map GROUP BY customer_id
         )
         SELECT m.customer_id, {t} AS event_timestamp,
                coalesce(cat_s.s, '') AS category_affinity, coalesce(brand_s.s, '') AS brand_affinity,
                coalesce(sku_s.s, '') AS purchased_skus, coalesce(view_s.s, '') AS viewed_skus,
-               m.loyalty_member
+               m.loyalty_member, m.app_user
         FROM members m
         LEFT JOIN cat_s USING (customer_id) LEFT JOIN brand_s USING (customer_id)
         LEFT JOIN sku_s USING (customer_id) LEFT JOIN view_s USING (customer_id)

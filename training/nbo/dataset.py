@@ -173,7 +173,8 @@ def states_at(history: History, items: ItemIndex, cutoff: pd.Timestamp,
             brand_share=parse_shares(row["brand_affinity"], items.brands), bought=bought, bought_units=units,
             bought_days_ago=days, viewed=viewed[viewed >= 0],
             home_location=(p["preferred_store"] if p is not None and isinstance(p["preferred_store"], str) else None),
-            loyalty_member=member, tags=frozenset({"loyalty_members"}) if member else frozenset(),
+            loyalty_member=member, app_user=bool(row["app_user"]),
+            tags=frozenset({"loyalty_members"}) if member else frozenset(),
         )
     return out
 

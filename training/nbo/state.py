@@ -45,6 +45,7 @@ class ShopperState:
     carted: np.ndarray = field(default_factory=lambda: EMPTY)
     home_location: str | None = None  # preferred store
     loyalty_member: bool = False
+    app_user: bool = False
     tags: frozenset[str] = frozenset()
     shown: Mapping[str, int] = field(default_factory=dict)  # offer_id -> times shown in the cap window
     experiment_offers: frozenset[str] = frozenset()
@@ -93,7 +94,8 @@ class ShopperState:
             bought=bought, bought_units=units, bought_days_ago=days + elapsed_days,
             viewed=_known(items.positions(_split(features.get("viewed_skus")))),
             carted=_known(items.positions(_split(features.get("cart_skus"), ","))),
-            home_location=features.get("preferred_store"), loyalty_member=member, tags=tags,
+            home_location=features.get("preferred_store"), loyalty_member=member,
+            app_user=bool(features.get("app_user") or False), tags=tags,
             shown=dict(shown or {}), experiment_offers=experiment_offers,
         )
 

@@ -116,7 +116,8 @@ def policy(
         except (OSError, ValueError, pd.errors.ParserError) as exc:
             raise PolicyDataError(f"{data} cannot be read as CSV ({exc})") from None
         shares = weights(propensity, "--propensity")
-        if shares is not None and set(shares) != set(frame[arm].astype(str).unique()) if arm in frame else False:
+        arms = set(frame[arm].astype(str).unique()) if arm in frame.columns else set()
+        if shares is not None and arms and set(shares) != arms:
             raise OptionError(f"--propensity names {sorted(shares)}; the arms are {sorted(frame[arm].astype(str).unique())}")
         excluded = set(csv_list(drop)) - {outcome}
         chosen = list(csv_list(features)) or [c for c in frame.columns if c not in excluded | {arm, outcome}]

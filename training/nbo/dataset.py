@@ -140,7 +140,7 @@ def affinity_at(history: History, cutoff: pd.Timestamp) -> pd.DataFrame:
     """`build_affinity` at the cut-off over the validated tables."""
     con = connect()
     try:
-        tables = {"transactions": history.transactions, "events": history.events.assign(
+        tables: dict[str, pd.DataFrame | Path] = {"transactions": history.transactions, "events": history.events.assign(
             device_id=None, channel=None, query=None, event_id=None), "products": history.products}
         register(con, tables, history.identity_map)
         return build_affinity(con, pd.Timestamp(cutoff))
@@ -164,7 +164,7 @@ def states_at(history: History, items: ItemIndex, cutoff: pd.Timestamp,
         bought, units, days = parse_purchases(row["purchased_skus"], items)
         viewed = items.positions([s for s in row["viewed_skus"].split("|") if s])
         member = bool(row["loyalty_member"])
-        p = prof.loc[cid] if cid in prof.index else None
+        p = prof.loc[str(cid)] if str(cid) in prof.index else None
         out[str(cid)] = ShopperState(
             customer_id=str(cid),
             consent=Consent(bool(p is not None and p["consent_personalization"] is True),

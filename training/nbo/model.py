@@ -18,9 +18,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import mlflow.pyfunc
 import numpy as np
 import pandas as pd
+from mlflow.pyfunc import PythonModel
 
 from serving.rules import StockMatrix
 from training.nbo.candidates import Context
@@ -32,14 +32,15 @@ OUTPUT_COLUMNS = ("request", "rank", "sku", "offer_id", "offer_kind", "p_purchas
                   "expected_incremental_value", "fulfilment", "location_id", "ready_by", "eta", "mode", "reasons")
 
 
-class NBOModel(mlflow.pyfunc.PythonModel):
+class NBOModel(PythonModel):
     def __init__(self, scorer: NBOScorer, stock: StockMatrix) -> None:
         self.scorer = scorer
         self.stock = stock
 
     def predict(self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None) -> pd.DataFrame:
         rows = []
-        for i, req in enumerate(model_input.to_dict("records")):
+        for i, raw in enumerate(model_input.to_dict("records")):
+            req = {str(k): v for k, v in raw.items()}
             result = self.scorer.score(_state(req, self.scorer), _context(req), float(req["now"]), self.stock,
                                        int(req.get("k") or 5))
             for o in result.offers:

@@ -109,10 +109,10 @@ def backtest_nbo(settings: Settings, options: NBOOptions = NBOOptions(), track_r
 def _ranking_metrics(result: NBOBacktest) -> dict[str, float]:
     r = result.ranking
     out = {"candidate_recall": r.candidate_recall, "ndcg_ratio_vs_best_peer": r.ndcg_ratio_vs_best_peer}
-    for row in r.table.itertuples(index=False):
-        key = str(row.method).split(" ")[0].replace("-", "_")
-        out[f"{key}.ndcg_at_10"] = float(row._1)
-        out[f"{key}.recall_at_10"] = float(row._4)
+    for method, ndcg, recall in zip(r.table["method"], r.table["ndcg@10"], r.table["recall@10"]):
+        key = str(method).split(" ")[0].replace("-", "_")
+        out[f"{key}.ndcg_at_10"] = float(ndcg)
+        out[f"{key}.recall_at_10"] = float(recall)
     if result.value is not None and result.value.share_of_oracle is not None:
         out["value_share_of_oracle"] = result.value.share_of_oracle
     return out
@@ -153,8 +153,8 @@ def train_nbo(settings: Settings, options: NBOOptions = NBOOptions(), register: 
         mlflow.log_metrics({"train_rows": train_rows, "candidate_recall": sets[0].candidate_recall,
                             **{f"learner_ipw.{k}": v for k, v in scores.items()}})
         importance = ranker.importance()
-        tracking.log_frames({"feature_importance": pd.DataFrame(
-            sorted(importance.items(), key=lambda kv: -kv[1]), columns=["feature", "gain"])})
+        ordered: list[tuple[str, float]] = sorted(importance.items(), key=lambda kv: kv[1], reverse=True)
+        tracking.log_frames({"feature_importance": pd.DataFrame(ordered, columns=["feature", "gain"])})
         tracking.log_figures({"feature_importance": plots.importance_figure(importance),
                               "gain_curve": plots.gain_figure(sets[0], ranker)})
         logged = tracking.log_model(model, sample, register, {
@@ -207,8 +207,8 @@ def online_rows(settings: Settings, n: int | None = None, customers: list[str] |
         merged = merged.loc[merged["customer_id"].isin(customers)]
     else:
         active = merged.loc[merged.get("frequency_90d", pd.Series(0, index=merged.index)).fillna(0) > 0]
-        merged = (active if len(active) else merged).sort_values("customer_id").head(n)
-    return [{k: (None if (isinstance(v, float) and np.isnan(v)) or v is pd.NA else v) for k, v in row.items()}
+        merged = (active if len(active) else merged).sort_values("customer_id").head(n if n is not None else len(merged))
+    return [{str(k): (None if (isinstance(v, float) and np.isnan(v)) or v is pd.NA else v) for k, v in row.items()}
             for row in merged.astype(object).to_dict("records")]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from training.nbo.ranker import Ranker
 
 
-def _figure(w: float = 7.0, h: float = 3.6) -> tuple[Figure, object]:
+def _figure(w: float = 7.0, h: float = 3.6) -> tuple[Figure, Any]:
     import matplotlib
 
     matplotlib.use("Agg")

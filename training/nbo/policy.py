@@ -235,6 +235,6 @@ def evaluate_policies(exp: Experiment, splits: int = 10, seed: int = 42, n_boot:
     results = [run_split(exp, seed + s, n_boot, threads) for s in range(splits)]
     long = pd.concat([r.table.assign(split=r.seed) for r in results])
     summary = long.groupby("policy", sort=False)[list(ESTIMATORS)].agg(["mean", "std"])
-    summary.columns = [f"{k}_{stat}" for k, stat in summary.columns]
+    summary.columns = ["_".join(map(str, col)) for col in summary.columns]
     share = float(np.mean([r.guard.targeted for r in results]))
     return PolicyReport(exp.outcome, exp.arms, tuple(exp.propensity), results, summary.reset_index(), share)

@@ -46,7 +46,7 @@ class Ranker:
         params = {**RANKER_PARAMS, **self.params, "seed": self.seed, "num_threads": self.threads}
         data = lgb.Dataset(x, y, group=group, feature_name=list(FEATURES), free_raw_data=True)
         self.booster_ = lgb.train(params, data, num_boost_round=self.n_estimators)
-        self.platt_ = _platt(self.booster_.predict(x, num_threads=self.threads), y)
+        self.platt_ = _platt(np.asarray(self.booster_.predict(x, num_threads=self.threads)), y)
         return self
 
     def score(self, x: np.ndarray) -> np.ndarray:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import lightgbm as lgb
 import numpy as np
@@ -89,12 +89,12 @@ class UpliftModel:
         if self.learner == "s":
             n, arms = x.shape[0], len(self.kinds) + 1
             rows = _with_arm(np.repeat(x, arms, axis=0), np.tile(np.arange(arms), n))
-            p = self.boosters_[0].predict(rows, num_threads=1).reshape(n, arms)
+            p = np.asarray(self.boosters_[0].predict(rows, num_threads=1)).reshape(n, arms)
             return np.asarray(p[:, 1:] - p[:, :1])
         return np.column_stack([b.predict(x, num_threads=1) for b in self.boosters_])
 
     def _train(self, params: dict[str, Any], x: np.ndarray, y: np.ndarray,
-               categorical: Sequence[int] | str = "auto") -> lgb.Booster:
+               categorical: list[int] | Literal["auto"] = "auto") -> lgb.Booster:
         full = {**params, "seed": self.seed, "num_threads": self.threads}
         return lgb.train(full, lgb.Dataset(x, y, categorical_feature=categorical), num_boost_round=self.n_estimators)
 
@@ -201,5 +201,5 @@ def choose_learner(x: np.ndarray, arm: np.ndarray, y: np.ndarray, value_per_conv
             choice = greedy_policy(model.predict_uplift(x[hold]), value_per_conversion[hold])
             values.append(policy_value_ipw(choice, arm[hold], y[hold], value_per_conversion[hold], propensity))
         scores[learner] = float(np.mean(values))
-    best: Learner = max(scores, key=lambda k: scores[k])  # type: ignore[assignment]
+    best = cast(Learner, max(scores, key=scores.__getitem__))
     return best, scores

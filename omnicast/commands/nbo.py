@@ -121,7 +121,7 @@ def policy(
             raise OptionError(f"--propensity names {sorted(shares)}; the arms are {sorted(frame[arm].astype(str).unique())}")
         excluded = set(csv_list(drop)) - {outcome}
         chosen = list(csv_list(features)) or [c for c in frame.columns if c not in excluded | {arm, outcome}]
-        exp = from_frame(frame[[*chosen, arm, outcome]], arm, outcome, chosen, shares)
+        exp = from_frame(frame, arm, outcome, chosen, shares)
         with progress_bars():
             report = evaluate_policies(exp, splits=splits, seed=settings.seed, n_boot=boot, threads=settings.threads)
     first = report.splits[0]

@@ -77,6 +77,9 @@ def from_frame(frame: pd.DataFrame, arm: str, outcome: str, features: Sequence[s
     if len(arms) < 2:
         raise PolicyDataError(f"column {arm!r} holds one arm ({arms[0] if arms else 'none'}); a policy needs two")
     features = list(features) if features else [c for c in frame.columns if c not in (arm, outcome)]
+    unknown = [f for f in features if f not in frame.columns]
+    if unknown:
+        raise PolicyDataError(f"the experiment table has no covariate column(s) {unknown}")
     x = pd.get_dummies(frame[features], dtype=float)
     codes = pd.Categorical(frame[arm].astype(str), categories=arms).codes.astype(np.int64)
     if propensity:

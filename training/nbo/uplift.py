@@ -135,6 +135,9 @@ class _Linear:
         mean, scale = d.mean(axis=0), d.std(axis=0)
         scale = np.where(scale > 0, scale, 1.0)
         z = (d - mean) / scale
+        if y.min() == y.max():  # one outcome class only (tiny samples): a constant probability
+            rate = float(np.clip(y.mean(), 1e-6, 1 - 1e-6))
+            return cls(mean, scale, np.zeros((n_arms, z.shape[1])), np.full(n_arms, np.log(rate / (1 - rate))))
         if interactions:  # one model: shared weights + arm intercepts + arm x feature interactions
             onehot = np.eye(n_arms)[arm][:, 1:]
             inter = (onehot[:, :, None] * z[:, None, :]).reshape(len(z), -1)
@@ -144,9 +147,16 @@ class _Linear:
             w = np.vstack([shared, shared + arm_w.reshape(n_arms - 1, f)])
             b = lr.intercept_[0] + np.concatenate([[0.0], arm_b])
         else:
-            fits = [LogisticRegression(C=LOGIT_C, max_iter=3000).fit(z[arm == a], y[arm == a]) for a in range(n_arms)]
-            w = np.vstack([m.coef_[0] for m in fits])
-            b = np.array([m.intercept_[0] for m in fits])
+            w = np.zeros((n_arms, z.shape[1]))
+            b = np.zeros(n_arms)
+            for a in range(n_arms):
+                ya = y[arm == a]
+                if ya.size and ya.min() != ya.max():
+                    m = LogisticRegression(C=LOGIT_C, max_iter=3000).fit(z[arm == a], ya)
+                    w[a], b[a] = m.coef_[0], m.intercept_[0]
+                else:
+                    rate = float(np.clip(ya.mean() if ya.size else y.mean(), 1e-6, 1 - 1e-6))
+                    b[a] = np.log(rate / (1 - rate))
         return cls(mean, scale, w, b)
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:

@@ -267,3 +267,34 @@ def recommend_for(settings: Settings, who: str, k: int = 5, channel: str = "web"
     state = ShopperState.from_online(rows[0], scorer.items, elapsed_days=(now - scorer.items.as_of) / 86400)
     return scorer.score(state, Context(channel=channel, location_id=store, lat=lat, lon=lon, sku_in_view=view), now,
                         latest_stock(settings, scorer.items), k)
+
+
+def describe_stage(stage: NBOStage, settings: Settings) -> list[tuple[str, str]]:
+    """'what: text' lines for the demo summary, with a sample of recommendations and their reasons."""
+    r = stage.backtest.result.ranking
+    lines = [("nbo backtest", f"NDCG@10 {r.table['ndcg@10'].iloc[0]:.3f} = {r.ndcg_ratio_vs_best_peer:.2f}x the best "
+                              f"peer ({r.best_peer}) on {r.shoppers:,} shoppers")]
+    v = stage.backtest.result.value
+    if v is not None and v.share_of_oracle is not None:
+        lines.append(("nbo offer policy", f"{v.learner}-learner: {v.share_of_oracle:.0%} of the oracle's incremental "
+                                          f"value (best single offer, {v.best_uniform}: "
+                                          f"{_share(v.table, v.best_uniform):.0%})"))
+    t = stage.trained
+    lines.append(("nbo model", f"omnicast-nbo v{t.version} in {settings.tracking_uri}"
+                               + (f" (champion v{stage.promoted})" if stage.promoted else "")))
+    for who, result in stage.samples:
+        head = f"{result.mode}"
+        for o in result.offers[:2]:
+            offer = f" + {o.offer_id} ({o.offer_kind}, +{o.expected_incremental_value:.2f})" if o.offer_id else ""
+            where = f" at {o.fulfilment.location_id}" if o.fulfilment.location_id else ""
+            when = o.fulfilment.ready_by or o.fulfilment.eta
+            head += (f" | {o.rank}. {o.sku} ({o.category}){offer}: {o.fulfilment.mode}{where}"
+                     f"{' by ' + when.strftime('%m-%d %H:%M') if when else ''}; "
+                     + "; ".join(x for x in o.reasons if x.startswith("signal:"))[:90])
+        lines.append((f"nbo for {who}", head))
+    return lines
+
+
+def _share(table: pd.DataFrame, policy: str) -> float:
+    row = table.loc[table["policy"] == policy]
+    return float(row["share_of_oracle"].iloc[0]) if "share_of_oracle" in row and len(row) else float("nan")

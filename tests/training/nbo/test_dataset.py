@@ -8,7 +8,7 @@ import pytest
 
 from features.profile.affinity import build_affinity
 from features.profile.inputs import connect, register
-from training.nbo.dataset import affinity_at, profile_at, ranking_set
+from training.nbo.dataset import NBODataError, affinity_at, profile_at, ranking_set
 from training.nbo.state import PROFILE_FEATURES
 
 
@@ -72,7 +72,7 @@ def test_ranking_set_has_no_leakage_and_labels_the_horizon(history) -> None:
     cut.events = history.events[history.events["ts"] < cutoff]
     cut.__dict__.pop("_purchases", None)
     cut.__dict__.pop("_views", None)
-    with pytest.raises(Exception):  # no labels left: nothing to train on
+    with pytest.raises(NBODataError, match="no shopper"):  # no labels left: nothing to train on
         ranking_set(cut, cutoff, 28)
     aff_full = affinity_at(history, cutoff).set_index("customer_id")
     aff_cut = affinity_at(cut, cutoff).set_index("customer_id")

@@ -224,26 +224,47 @@ def part_latency(args: argparse.Namespace) -> dict:
     import dataclasses
 
     from serving.rules import Consent
-    from training.nbo.candidates import Context
-    from training.nbo.compiled import compile_ranker, load_compiled
+    import gc
+
+    from training.nbo.candidates import Context, generate
+    from training.nbo.compiled import compile_boosters, compile_ranker, load_compiled, load_compiled_boosters
     from training.nbo.pipeline import NBOOptions, online_rows, train_nbo
     from training.nbo.state import ShopperState
 
     settings = synthetic_home(args.size, args.home)
     trained = train_nbo(settings, NBOOptions(train_cutoffs=2, max_customers=args.max_customers), register=False)
     scorer = trained.scorer
-    report = compile_ranker(scorer.ranker, settings.paths.compiled_models / "bench", scorer.validation_rows)
-    compiled = load_compiled(settings.paths.compiled_models / "bench", scorer.ranker)
-    rows = online_rows(settings, 400)
-    states = [dataclasses.replace(ShopperState.from_online(r, scorer.items), consent=Consent(True, True)) for r in rows]
+    where = settings.paths.compiled_models / "bench"
+    report = compile_ranker(scorer.ranker, where, scorer.validation_rows)
+    compiled = load_compiled(where, scorer.ranker)
+    uplift = scorer.uplift
+    uplift_compiled = None
+    if uplift is not None and uplift.boosters_ and scorer.uplift_rows is not None:
+        rows_u = scorer.uplift_rows if uplift.learner != "s" else np.column_stack(
+            [scorer.uplift_rows, np.zeros(len(scorer.uplift_rows))])
+        compile_boosters(uplift.boosters_, where / "uplift", rows_u)
+        uplift_compiled = load_compiled_boosters(where / "uplift", uplift.boosters_)
     month = 12
-    out = {"compile": dataclasses.asdict(report), "shoppers": len(states)}
-    print(f"\n### Scoring latency: {len(states)} shoppers, single-threaded, features in hand\n")
+    states = []
+    for r in online_rows(settings, 5000):  # shoppers whose candidate set is full: 200 candidates
+        state = dataclasses.replace(ShopperState.from_online(r, scorer.items), consent=Consent(True, True))
+        if generate(state, scorer.items, Context(location_id=state.home_location), month).n == 200:
+            states.append(state)
+        if len(states) == 300:
+            break
+    out = {"compile": dataclasses.asdict(report), "shoppers": len(states), "skus": scorer.items.n,
+           "uplift_learner": uplift.learner if uplift else None}
+    print(f"\n### Scoring latency: {len(states)} shoppers with 200 candidates ({scorer.items.n} SKUs), one thread, "
+          f"features in hand; uplift learner {out['uplift_learner']}\n")
+    gc.collect()
+    gc.freeze()  # as the service does after loading (facts note: full collections stall ~70 ms)
     table = []
     for name, predict in (("LightGBM Booster.predict", None), ("lleaves (compiled at promotion)", compiled)):
         if name.startswith("lleaves") and predict is None:
             continue
         scorer.use_compiled(predict)
+        if uplift is not None:
+            uplift.compiled_ = uplift_compiled if predict is not None else None
         for with_uplift in (False, True):
             times, sizes = [], []
             for _ in range(args.repeats):

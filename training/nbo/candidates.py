@@ -80,34 +80,35 @@ def generate(state: ShopperState, items: ItemIndex, ctx: Context, month: int,
              offer_items: np.ndarray | None = None, max_candidates: int = MAX_CANDIDATES) -> Candidates:
     """Up to `max_candidates` SKUs for this shopper (`month` 1-12 picks the seasonal list)."""
     n = items.n
-    bits = np.zeros(n, dtype=np.uint16)
-    context_items = items.positions([ctx.sku_in_view, *ctx.cart_skus]) if ctx.sku_in_view else items.positions(
-        list(ctx.cart_skus))
+    # one spare slot at the end: index -1 (list padding) lands there and is ignored
+    bits = np.zeros(n + 1, dtype=np.uint16)
+    wanted = [ctx.sku_in_view, *ctx.cart_skus] if ctx.sku_in_view else list(ctx.cart_skus)
+    context_items = items.positions(wanted) if wanted else np.zeros(0, dtype=np.int64)
     context_items = context_items[context_items >= 0]
     seeds_p = np.concatenate([state.bought[:SEEDS], state.carted, context_items])
     seeds_v = np.concatenate([state.viewed[:SEEDS], state.carted, context_items])
     cop = _neighbour_scores(items.co_purchase, items.co_purchase_score, seeds_p, n)
     cov = _neighbour_scores(items.co_view, items.co_view_score, seeds_v, n)
-    _mark(bits, np.flatnonzero(cop), 0)
-    _mark(bits, np.flatnonzero(cov), 1)
+    bits[:n][cop > 0] |= 1
+    bits[:n][cov > 0] |= 2
     if state.category_share.any():
         cats = np.argsort(-state.category_share, kind="stable")[:TOP_CATEGORIES]
-        cats = cats[state.category_share[cats] > 0]
-        _mark(bits, items.cat_top[cats, :PER_CATEGORY].ravel(), 2)
+        bits[items.cat_top[cats[state.category_share[cats] > 0], :PER_CATEGORY]] |= 4
     if state.brand_share.any():
         brands = np.argsort(-state.brand_share, kind="stable")[:TOP_CATEGORIES]
-        brands = brands[state.brand_share[brands] > 0]
-        _mark(bits, items.brand_top[brands, :PER_BRAND].ravel(), 3)
-    _mark(bits, np.concatenate([state.viewed, state.carted]), 4)
+        bits[items.brand_top[brands[state.brand_share[brands] > 0], :PER_BRAND]] |= 8
+    bits[state.viewed] |= 16
+    bits[state.carted] |= 16
     loc = items.location_position(ctx.location_id or state.home_location)
-    popular = [items.month_top[month - 1, :POPULAR], items.recent_top[:POPULAR]]
+    bits[items.month_top[month - 1, :POPULAR]] |= 32
+    bits[items.recent_top[:POPULAR]] |= 32
     if loc >= 0:
-        popular.append(items.location_top[loc, :POPULAR])
-    _mark(bits, np.concatenate(popular), 5)
+        bits[items.location_top[loc, :POPULAR]] |= 32
     if offer_items is not None and offer_items.size:
-        _mark(bits, offer_items, 6)
-    _mark(bits, state.bought, 7)
+        bits[offer_items] |= 64
+    bits[state.bought] |= 128
     bits[context_items] = 0  # never recommend what is in view or already in the cart
+    bits = bits[:n]
     chosen = np.flatnonzero(bits)
     if chosen.size > max_candidates:
         prior = (cop[chosen] + cov[chosen] + state.category_share[items.category[chosen]]
@@ -118,17 +119,10 @@ def generate(state: ShopperState, items: ItemIndex, ctx: Context, month: int,
 
 
 def _neighbour_scores(neigh: np.ndarray, score: np.ndarray, seeds: np.ndarray, n: int) -> np.ndarray:
+    """Summed similarity to the seeds per item (padding -1 has score 0, counted in the spare slot)."""
     if seeds.size == 0:
         return np.zeros(n)
-    nb = neigh[seeds].ravel()
-    sc = score[seeds].ravel()
-    ok = nb >= 0
-    return np.bincount(nb[ok], weights=sc[ok], minlength=n)
-
-
-def _mark(bits: np.ndarray, idx: np.ndarray, bit: int) -> None:
-    idx = idx[idx >= 0]
-    bits[idx] |= np.uint16(1 << bit)
+    return np.bincount(neigh[seeds].ravel() % (n + 1), weights=score[seeds].ravel(), minlength=n + 1)[:n]
 
 
 def _popcount(x: np.ndarray) -> np.ndarray:
@@ -150,8 +144,8 @@ def features(cands: Candidates, state: ShopperState, items: ItemIndex, ctx: Cont
     units, days = _history(state, items.n)
     m[:, j + 4] = units[c]
     m[:, j + 5] = days[c]
-    m[:, j + 6] = np.isin(c, state.viewed)
-    m[:, j + 7] = np.isin(c, state.carted)
+    m[:, j + 6] = _flags(state.viewed, items.n)[c]
+    m[:, j + 7] = _flags(state.carted, items.n)[c]
     view = items.positions([ctx.sku_in_view])[0] if ctx.sku_in_view else -1
     m[:, j + 8] = (items.category[c] == items.category[view]) if view >= 0 else 0
     loc = items.location_position(ctx.location_id or state.home_location)
@@ -168,6 +162,12 @@ def features(cands: Candidates, state: ShopperState, items: ItemIndex, ctx: Cont
         m[:, j + 14] = np.log(price / usual) if np.isfinite(usual) and usual > 0 else np.nan
     m[:, len(ITEM_FEATURES):] = state.profile[None, :]
     return m
+
+
+def _flags(idx: np.ndarray, n: int) -> np.ndarray:
+    out = np.zeros(n, dtype=np.float32)
+    out[idx] = 1.0
+    return out
 
 
 def _history(state: ShopperState, n: int) -> tuple[np.ndarray, np.ndarray]:

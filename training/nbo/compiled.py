@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -78,6 +79,63 @@ def compile_ranker(ranker: Ranker, out_dir: Path, rows: np.ndarray | None) -> Co
     (out_dir / "compiled.json").write_text(json.dumps({**asdict(report), "model_sha256": _digest(text)}, indent=2))
     log.info("lleaves ranker: %s (LightGBM %.0f us, compiled %.0f us per 200 rows)", reason, lgb_us, ll_us)
     return report
+
+
+def compile_boosters(boosters: list, out_dir: Path, rows: np.ndarray) -> CompileReport:
+    """Compile every booster of an uplift model (one row per request: cheap to check)."""
+    import lleaves
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    diffs, plain, fast = [], 0.0, 0.0
+    rows = np.ascontiguousarray(rows, dtype=np.float64)
+    for i, booster in enumerate(boosters):
+        (out_dir / f"booster{i}.txt").write_text(booster.model_to_string())
+        model = lleaves.Model(model_file=str(out_dir / f"booster{i}.txt"))
+        model.compile(cache=str(out_dir / f"booster{i}.so"))
+        diffs.append(float(np.max(np.abs(booster.predict(rows, num_threads=1) - model.predict(rows, n_jobs=1)))))
+        one = rows[:1]
+        plain += _median_us(_booster_predict(booster), one)
+        fast += _median_us(_lleaves_predict(model), one)
+    diff = max(diffs) if diffs else 0.0
+    used = bool(boosters) and diff <= TOLERANCE and fast < plain
+    reason = "identical and faster" if used else (f"not identical (max diff {diff:.2e})" if diff > TOLERANCE
+                                                 else "not faster")
+    report = CompileReport(used, diff, plain, fast, time.perf_counter() - started, str(out_dir), reason)
+    digest = _digest("".join(b.model_to_string() for b in boosters))
+    (out_dir / "compiled.json").write_text(json.dumps({**asdict(report), "model_sha256": digest}, indent=2))
+    return report
+
+
+def _booster_predict(booster: Any) -> Predict:
+    def predict(x: np.ndarray) -> np.ndarray:
+        return np.asarray(booster.predict(x, num_threads=1))
+
+    return predict
+
+
+def _lleaves_predict(model: Any) -> Predict:
+    def predict(x: np.ndarray) -> np.ndarray:
+        return np.asarray(model.predict(np.ascontiguousarray(x, dtype=np.float64), n_jobs=1))
+
+    return predict
+
+
+def load_compiled_boosters(out_dir: Path, boosters: list) -> list[Predict] | None:
+    meta_path = out_dir / "compiled.json"
+    if not boosters or not meta_path.exists():
+        return None
+    meta = json.loads(meta_path.read_text())
+    if not meta.get("used") or meta.get("model_sha256") != _digest("".join(b.model_to_string() for b in boosters)):
+        return None
+    import lleaves
+
+    out: list[Predict] = []
+    for i in range(len(boosters)):
+        model = lleaves.Model(model_file=str(out_dir / f"booster{i}.txt"))
+        model.compile(cache=str(out_dir / f"booster{i}.so"))
+        out.append(_lleaves_predict(model))
+    return out
 
 
 def load_compiled(out_dir: Path, ranker: Ranker) -> Predict | None:

@@ -133,14 +133,14 @@ def train_nbo(settings: Settings, options: NBOOptions = NBOOptions(), register: 
     if not sets:
         raise NBODataError(f"no cut-off has shoppers with history and later purchases (horizon {options.horizon_days} days)")
     ranker = fit_ranker(sets, settings.seed, settings.threads, options.n_estimators)
-    uplift, learner, scores, mean_uplift = _fit_uplift(history, settings)
+    uplift, learner, scores, mean_uplift, uplift_rows = _fit_uplift(history, settings)
     now = pd.Timestamp(history.purchases["ts"].max()).tz_convert("UTC").floor("D") + pd.Timedelta(days=1)
     items = items_at(history, now)
     rng = np.random.default_rng(settings.seed)
     rows = sets[0].x[rng.choice(len(sets[0].x), min(2000, len(sets[0].x)), replace=False)]
     scorer = NBOScorer(items, ranker, uplift, OfferCatalog.from_frame(history.offers) if len(history.offers)
                        else OfferCatalog.empty(), OFFER_KINDS, mean_uplift, horizon_days=options.horizon_days,
-                       validation_rows=rows.astype(np.float64))
+                       validation_rows=rows.astype(np.float64), uplift_rows=uplift_rows)
     model = NBOModel(scorer, latest_stock(settings, items))
     sample = example_requests(scorer, now.timestamp(), online_rows(settings, 3))
     import mlflow
@@ -164,12 +164,13 @@ def train_nbo(settings: Settings, options: NBOOptions = NBOOptions(), register: 
                       time.perf_counter() - started)
 
 
-def _fit_uplift(history: History, settings: Settings) -> tuple[UpliftModel | None, str | None, dict[str, float], np.ndarray]:
+def _fit_uplift(history: History, settings: Settings) -> tuple[
+        UpliftModel | None, str | None, dict[str, float], np.ndarray, np.ndarray | None]:
     try:
         waves = build_waves(history)
     except NBODataError as exc:
         log.info("no uplift model: %s", exc)
-        return None, None, {}, np.zeros(len(OFFER_KINDS))
+        return None, None, {}, np.zeros(len(OFFER_KINDS)), None
     x = np.vstack([w.x for w in waves])
     arm = np.concatenate([w.arm for w in waves])
     y = np.concatenate([w.y for w in waves])
@@ -177,7 +178,7 @@ def _fit_uplift(history: History, settings: Settings) -> tuple[UpliftModel | Non
     learner, scores = choose_learner(x, arm, y, value, OFFER_KINDS, seed=settings.seed, threads=settings.threads)
     model = UpliftModel(OFFER_KINDS, learner, seed=settings.seed, threads=settings.threads).fit(x, arm, y)
     mean = np.clip(model.predict_uplift(waves[0].x).mean(axis=0), 0.0, None)
-    return model, learner, scores, mean
+    return model, learner, scores, mean, waves[0].x[:500].astype(np.float64)
 
 
 def latest_stock(settings: Settings, items) -> StockMatrix:

@@ -72,6 +72,7 @@ class NBOScorer:
     horizon_days: int = 28
     version: str | None = None
     validation_rows: np.ndarray | None = field(default=None, repr=False)  # feature rows to check compiled models
+    uplift_rows: np.ndarray | None = field(default=None, repr=False)  # uplift feature rows, for the same check
     _ranker_predict: Predict | None = field(default=None, repr=False)
     _live: _LiveOffers | None = field(default=None, repr=False)
     _stock_map: tuple[int, np.ndarray] | None = field(default=None, repr=False)

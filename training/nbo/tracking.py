@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from training import registry
@@ -83,21 +84,29 @@ def load_champion(settings: Settings, alias: str = registry.CHAMPION, compiled: 
     version = registry.alias_version(settings, MODEL_NAME, alias)
     scorer.version = version
     if compiled:
-        from training.nbo.compiled import load_compiled
+        from training.nbo.compiled import load_compiled, load_compiled_boosters
 
-        predict = load_compiled(settings.paths.compiled_models / f"{MODEL_NAME}-{version}", scorer.ranker)
-        scorer.use_compiled(predict)
+        where = settings.paths.compiled_models / f"{MODEL_NAME}-{version}"
+        scorer.use_compiled(load_compiled(where, scorer.ranker))
+        if scorer.uplift is not None and scorer.uplift.boosters_:
+            scorer.uplift.compiled_ = load_compiled_boosters(where / "uplift", scorer.uplift.boosters_)
     return scorer
 
 
 def promote(settings: Settings, version: str, alias: str = registry.CHAMPION, compile_model: bool = True) -> dict[str, Any]:
     """Move the alias, then compile the new champion's ranker (once, here, never per request)."""
     moved = registry.promote(settings, MODEL_NAME, version, alias)
-    out: dict[str, Any] = {"promotion": moved, "compiled": None}
+    out: dict[str, Any] = {"promotion": moved, "compiled": None, "compiled_uplift": None}
     if compile_model:
-        from training.nbo.compiled import compile_ranker
+        from training.nbo.compiled import compile_boosters, compile_ranker
 
         model = load_model(settings, alias)
-        out["compiled"] = compile_ranker(model.scorer.ranker, settings.paths.compiled_models / f"{MODEL_NAME}-{version}",
-                                         model.scorer.validation_rows)
+        where = settings.paths.compiled_models / f"{MODEL_NAME}-{version}"
+        out["compiled"] = compile_ranker(model.scorer.ranker, where, model.scorer.validation_rows)
+        up = model.scorer.uplift
+        if up is not None and up.boosters_ and model.scorer.uplift_rows is not None:
+            rows = model.scorer.uplift_rows
+            if up.learner == "s":
+                rows = np.column_stack([rows, np.zeros(len(rows))])
+            out["compiled_uplift"] = compile_boosters(up.boosters_, where / "uplift", rows)
     return out

@@ -62,6 +62,7 @@ class UpliftModel:
     threads: int = 1
     boosters_: list[lgb.Booster] = field(default_factory=list)
     linear_: _Linear | None = None
+    compiled_: list[Any] | None = field(default=None, repr=False)  # per booster: x -> prediction (lleaves)
 
     def fit(self, x: np.ndarray, arm: np.ndarray, y: np.ndarray, propensity: np.ndarray | None = None) -> UpliftModel:
         n_arms = len(self.kinds) + 1
@@ -83,15 +84,16 @@ class UpliftModel:
         if self.linear_ is not None:
             p = self.linear_.probabilities(x)
             return np.asarray(p[:, 1:] - p[:, :1])
+        predict = self.compiled_ or [lambda rows, b=b: b.predict(rows, num_threads=1) for b in self.boosters_]
         if self.learner == "t":
-            p = np.column_stack([b.predict(x, num_threads=1) for b in self.boosters_])
+            p = np.column_stack([f(x) for f in predict])
             return np.asarray(p[:, 1:] - p[:, :1])
         if self.learner == "s":
             n, arms = x.shape[0], len(self.kinds) + 1
             rows = _with_arm(np.repeat(x, arms, axis=0), np.tile(np.arange(arms), n))
-            p = np.asarray(self.boosters_[0].predict(rows, num_threads=1)).reshape(n, arms)
+            p = np.asarray(predict[0](rows)).reshape(n, arms)
             return np.asarray(p[:, 1:] - p[:, :1])
-        return np.column_stack([b.predict(x, num_threads=1) for b in self.boosters_])
+        return np.column_stack([f(x) for f in predict])
 
     def _train(self, params: dict[str, Any], x: np.ndarray, y: np.ndarray,
                categorical: list[int] | Literal["auto"] = "auto") -> lgb.Booster:

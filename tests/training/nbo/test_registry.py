@@ -112,3 +112,21 @@ def test_train_and_backtest_commands(tiny_settings, tmp_path) -> None:
 def test_commands_name_missing_stages(tmp_path) -> None:
     res = CliRunner().invoke(app, ["--home", str(tmp_path / "empty"), "train", "nbo"])
     assert res.exit_code == 2 and "missing" in res.output
+
+
+def test_compiled_uplift_boosters_are_identical(tmp_path) -> None:
+    from training.nbo.compiled import compile_boosters, load_compiled_boosters
+    from training.nbo.uplift import UpliftModel
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(4000, 5))
+    arm = rng.integers(0, 3, 4000)
+    y = (rng.random(4000) < 0.2 + 0.1 * (x[:, 0] > 0) * (arm == 1)).astype(float)
+    model = UpliftModel(("a", "b"), "t", n_estimators=20).fit(x, arm, y)
+    plain = model.predict_uplift(x[:50])
+    report = compile_boosters(model.boosters_, tmp_path / "u", x[:200])
+    assert report.max_abs_diff <= 1e-9
+    model.compiled_ = load_compiled_boosters(tmp_path / "u", model.boosters_) if report.used else None
+    assert np.allclose(model.predict_uplift(x[:50]), plain, atol=1e-9, rtol=0)
+    other = UpliftModel(("a", "b"), "t", n_estimators=21).fit(x, arm, y)
+    assert load_compiled_boosters(tmp_path / "u", other.boosters_) is None  # another model: not used

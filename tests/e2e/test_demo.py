@@ -24,6 +24,7 @@ def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "omnicast demo: done" in result.stdout
+    (home / "demo_stdout.txt").write_text(result.stdout)
     return home
 
 
@@ -44,3 +45,10 @@ def test_every_contract_table_is_generated_validated_and_accounted(demo_home: Pa
 def test_quarantined_rows_carry_reasons(demo_home: Path) -> None:
     q = pd.read_parquet(demo_home / "quarantine" / "transactions.parquet")
     assert len(q) > 0 and q["_reason"].notna().all() and (q["_reason"] != "").all()
+
+
+def test_demo_trains_next_best_offer_and_prints_recommendations_with_fulfilment(demo_home: Path) -> None:
+    out = " ".join((demo_home / "demo_stdout.txt").read_text().split())
+    assert "nbo backtest" in out and "the best peer" in out and "omnicast-nbo v1" in out
+    assert "nbo for anonymous" in out and ("bopis_today" in out or "ship" in out)
+    assert "signal:" in out

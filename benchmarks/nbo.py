@@ -222,10 +222,9 @@ def _sklift_split(exp, seed: int, estimate, bootstrap) -> tuple[pd.DataFrame, li
 
 def part_latency(args: argparse.Namespace) -> dict:
     import dataclasses
-
-    from serving.rules import Consent
     import gc
 
+    from serving.rules import Consent
     from training.nbo.candidates import Context, generate
     from training.nbo.compiled import compile_boosters, compile_ranker, load_compiled, load_compiled_boosters
     from training.nbo.pipeline import NBOOptions, online_rows, train_nbo

@@ -102,10 +102,12 @@ def als_lists(m: sp.csr_matrix, rows: list[int], k: int = K, factors: int = 32, 
               regularization: float = 0.05, alpha: float = 20.0, seed: int = 42, threads: int = 1) -> list[np.ndarray]:
     """`implicit` ALS on confidence-weighted counts; already-bought SKUs may be recommended again."""
     from implicit.cpu.als import AlternatingLeastSquares
+    from threadpoolctl import threadpool_limits
 
-    model = AlternatingLeastSquares(factors=factors, iterations=iterations, regularization=regularization,
-                                    alpha=alpha, random_state=seed, num_threads=max(threads, 1))
-    user_items = m.tocsr().astype(np.float32)
-    model.fit(user_items, show_progress=False)
-    ids, _ = model.recommend(np.asarray(rows), user_items[rows], N=k, filter_already_liked_items=False)
+    with threadpool_limits(1, "blas"):  # implicit parallelises itself; a BLAS pool on top slows it down
+        model = AlternatingLeastSquares(factors=factors, iterations=iterations, regularization=regularization,
+                                        alpha=alpha, random_state=seed, num_threads=max(threads, 1))
+        user_items = m.tocsr().astype(np.float32)
+        model.fit(user_items, show_progress=False)
+        ids, _ = model.recommend(np.asarray(rows), user_items[rows], N=k, filter_already_liked_items=False)
     return [np.asarray(r) for r in ids]

@@ -184,9 +184,11 @@ def _sklift_split(exp, seed: int, estimate, bootstrap) -> tuple[pd.DataFrame, li
     mu = ours.outcomes(exp.x[test])
     params = {k: v for k, v in OUTCOME_MODEL.items() if k not in ("objective", "verbose")}
     uplift = {}
+    binary = set(np.unique(exp.y)) <= {0.0, 1.0}
+    base = lgb.LGBMClassifier if binary else lgb.LGBMRegressor  # sklift reads probabilities for 0/1 outcomes
     for name, make in (("sklift TwoModels", lambda: TwoModels(
-            estimator_trmnt=lgb.LGBMRegressor(**params, n_estimators=150, verbose=-1, random_state=seed),
-            estimator_ctrl=lgb.LGBMRegressor(**params, n_estimators=150, verbose=-1, random_state=seed),
+            estimator_trmnt=base(**params, n_estimators=150, verbose=-1, random_state=seed),
+            estimator_ctrl=base(**params, n_estimators=150, verbose=-1, random_state=seed),
             method="vanilla")),
             ("sklift ClassTransformation", lambda: ClassTransformation(
                 lgb.LGBMClassifier(**params, n_estimators=150, verbose=-1, random_state=seed)))):
@@ -196,7 +198,7 @@ def _sklift_split(exp, seed: int, estimate, bootstrap) -> tuple[pd.DataFrame, li
                 continue
             rows = fit[np.isin(exp.arm[fit], [a, control])]
             treat = (exp.arm[rows] == a).astype(int)
-            y = exp.y[rows] if name.endswith("TwoModels") else (exp.y[rows] > 0).astype(int)
+            y = exp.y[rows] if name.endswith("TwoModels") and not binary else (exp.y[rows] > 0).astype(int)
             model = make().fit(exp.x[rows], y, treat)
             per_arm.append((a, model.predict(exp.x[test])))
         uplift[name] = per_arm

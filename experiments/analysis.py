@@ -46,6 +46,11 @@ class AnalysisConfig(BaseModel):
     prior_variance: float | None = Field(None, gt=0)  # proper N(0, v) prior on relative lift
     decide_with: Literal["fixed", "sequential"] = "fixed"
 
+    @property
+    def level(self) -> str:
+        """The intervals' confidence level as the report writes it: alpha 0.05 -> '95%'."""
+        return confidence_label(self.alpha)
+
     @field_validator("weights")
     @classmethod
     def _positive_weights(cls, v: dict[str, float] | None) -> dict[str, float] | None:
@@ -59,7 +64,7 @@ class AnalysisConfig(BaseModel):
         from pydantic import ValidationError
 
         try:
-            return cls(**values)  # type: ignore[arg-type]
+            return cls(**values)
         except ValidationError as exc:
             problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
             raise ExperimentDataError(f"invalid analysis settings: {problems}") from None
@@ -328,7 +333,7 @@ def _check_data(units: pd.DataFrame, arm: str, control: str, metrics: list[Metri
 def _srm(units: pd.DataFrame, arm: str, arms: list[str], config: AnalysisConfig) -> SRMCheck:
     observed = units[arm].astype(str).value_counts().reindex(arms, fill_value=0)
     weights = config.weights or {a: 1.0 for a in arms}
-    chi2, p, expected = srm_test(observed.to_dict(), weights)
+    chi2, p, expected = srm_test({str(k): int(v) for k, v in observed.items()}, weights)
     return SRMCheck(
         observed={k: int(v) for k, v in observed.items()},
         expected=expected,
@@ -346,12 +351,12 @@ def _segment_comparisons(
     for col in config.segments:
         family: list[Comparison] = []
         for value, cell in units.groupby(col, observed=True, sort=True):
-            groups = {a: g for a, g in cell.groupby(arm, observed=True)}
+            groups = {str(a): g for a, g in cell.groupby(arm, observed=True)}
             control = groups.get(arms[0])
             for variant in arms[1:]:
                 treated = groups.get(variant)
                 sizes = [0 if g is None else len(g) for g in (control, treated)]
-                if min(sizes) < MIN_SEGMENT_UNITS:
+                if control is None or treated is None or min(sizes) < MIN_SEGMENT_UNITS:
                     note = f"{col}={value} ({variant}): {min(sizes)} units in an arm, fewer than {MIN_SEGMENT_UNITS}"
                     if note not in skipped:
                         skipped.append(note)
@@ -375,7 +380,7 @@ def analyze(
     arms = _check_data(units, arm, control, metrics, config)
     units = units.assign(**{arm: units[arm].astype(str)})
     srm = _srm(units, arm, arms, config)
-    by_arm = {a: g for a, g in units.groupby(arm, sort=False)}
+    by_arm = {str(a): g for a, g in units.groupby(arm, sort=False)}
     warnings: list[str] = []
     if not srm.passed:
         warnings.append(
@@ -441,7 +446,8 @@ def _thin_tail_warnings(metrics: list[MetricSpec], by_arm: dict[str, pd.DataFram
         if nonzero < THIN_NONZERO:
             out.append(
                 f"{spec.title}: only {nonzero} units in the smallest arm have a non-zero value; with so few, "
-                "relative-change intervals tend to be too narrow (simulations: ~92% coverage instead of 95% at 60). "
+                "relative-change intervals tend to be too narrow (in simulations with 60 such units they missed "
+                "the true change 1.4 to 1.6 times as often as their nominal rate). "
                 "Read the absolute difference first."
             )
     return out
@@ -478,8 +484,13 @@ def _excludes_zero(i: Interval) -> bool:
     return i.lower > 0 or i.upper < 0
 
 
-def describe_change(c: Comparison, spec: MetricSpec) -> str:
-    """'raised spend per customer by 7.7% (95% CI 3.1% to 12.4%)'.
+def confidence_label(alpha: float) -> str:
+    """'95%' for alpha 0.05, '90%' for 0.1, '99.5%' for 0.005: every interval label derives from alpha."""
+    return f"{round((1 - alpha) * 100, 6):g}%"
+
+
+def describe_change(c: Comparison, spec: MetricSpec, level: str) -> str:
+    """'raised spend per customer by 7.7% (95% CI 3.1% to 12.4%)', with `level` the interval's ('95%').
 
     The decision rests on the absolute test; the relative (delta-method) interval
     is quoted only when it tells the same story (both exclude zero, or both
@@ -489,14 +500,14 @@ def describe_change(c: Comparison, spec: MetricSpec) -> str:
     """
     rel, a = c.decision_relative, c.decision_absolute
     verb = "raised" if a.estimate > 0 else "lowered"
-    absolute = f"by {abs(a.estimate):,.3g} (95% CI {a.lower:+,.3g} to {a.upper:+,.3g})"
+    absolute = f"by {abs(a.estimate):,.3g} ({level} CI {a.lower:+,.3g} to {a.upper:+,.3g})"
     if not np.isfinite(rel.estimate):  # control mean 0: no relative change, say it in units
         return f"{verb} {spec.title} {absolute} from zero"
     if _excludes_zero(rel) != _excludes_zero(a):
         return f"{verb} {spec.title} {absolute}, a {pct(rel.estimate)} change"
     return (
         f"{verb} {spec.title} by {abs(rel.estimate) * 100:.1f}% "
-        f"(95% CI {pct(rel.lower)} to {pct(rel.upper)})"
+        f"({level} CI {pct(rel.lower)} to {pct(rel.upper)})"
     )
 
 
@@ -519,7 +530,7 @@ def _verdict(variant: str, results: list[MetricResult], srm: SRMCheck, config: A
         for g in r.comparisons
         if g.variant == variant and g.significant and g.better is False
     ]
-    change = describe_change(c, primary.spec)
+    change = describe_change(c, primary.spec, config.level)
     if c.significant and c.better:
         status, text = "winner", f"{variant} {change}; {certainty(c)}."
     elif c.significant:
@@ -531,7 +542,7 @@ def _verdict(variant: str, results: list[MetricResult], srm: SRMCheck, config: A
         status = "no_difference"
         text = (
             f"{variant} made no clear difference to {primary.spec.title} "
-            f"(95% CI {pct(c.decision_relative.lower)} to {pct(c.decision_relative.upper)}); the gap seen could easily be chance."
+            f"({config.level} CI {pct(c.decision_relative.lower)} to {pct(c.decision_relative.upper)}); the gap seen could easily be chance."
         )
     if harmed:
         return Verdict(

@@ -4,7 +4,7 @@ The generator knows the exact effect in its sample (raw/truth/experiment.json:
 the average effect on the treated of revenue per unit and conversion, over
 purchase lines from exposure to the end of the experiment window). The report
 uses that same outcome definition, so its estimate and the truth measure the
-same thing; the report shows whether the 95% interval covers the truth.
+same thing; the report shows whether its interval covers the truth.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ def read_truth(truth_dir: Path) -> dict[str, Any]:
     path = Path(truth_dir) / "experiment.json"
     if not path.exists():
         raise OmnicastError(f"no experiment truth at {path}; generate the synthetic retailer first")
-    return json.loads(path.read_text())
+    truth: dict[str, Any] = json.loads(path.read_text())
+    return truth
 
 
 def report_demo_experiment(

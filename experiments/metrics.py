@@ -74,7 +74,7 @@ def infer_metric(name: str, values: pd.Series, **fields: object) -> MetricSpec:
         bad = values[v.isna()].head(3).tolist()
         raise MetricError(f"metric column {name!r} must be numeric with no blanks; found {bad}")
     kind = "binary" if np.isin(v.unique(), [0, 1]).all() else "continuous"
-    return MetricSpec(name=name, kind=kind, column=name, **fields)  # type: ignore[arg-type]
+    return MetricSpec(name=name, kind=kind, column=name, **fields)
 
 
 _RATIO = re.compile(r"^\s*(?P<name>[\w.-]+)\s*=\s*(?P<num>[\w.-]+)\s*/\s*(?P<den>[\w.-]+)\s*$")
@@ -85,7 +85,7 @@ def parse_ratio(text: str, **fields: object) -> MetricSpec:
     m = _RATIO.match(text)
     if not m:
         raise MetricError(f"ratio metric {text!r} must look like name=numerator/denominator")
-    return MetricSpec(name=m["name"], kind="ratio", numerator=m["num"], denominator=m["den"], **fields)  # type: ignore[arg-type]
+    return MetricSpec(name=m["name"], kind="ratio", numerator=m["num"], denominator=m["den"], **fields)
 
 
 def load_metrics(path: Path) -> list[MetricSpec]:

@@ -137,7 +137,8 @@ def _run(validated_dir: Path, experiment_id: str, window: OutcomeWindow, identit
         con.execute(f"CREATE VIEW transactions AS SELECT * FROM read_parquet('{_table(validated_dir, 'transactions')}')")
         idmap = identity_map if identity_map is not None else pd.DataFrame({"customer_ref": [], "customer_id": []}, dtype="string")
         con.register("idmap", idmap[["customer_ref", "customer_id"]])
-        data_end = con.execute("SELECT max(ts) FROM transactions").fetchone()[0]
+        row = con.execute("SELECT max(ts) FROM transactions").fetchone()
+        data_end = row[0] if row else None
         params = {
             "experiment": experiment_id,
             "window": pd.Timedelta(days=window.days).to_pytimedelta(),

@@ -154,7 +154,7 @@ def report_platform_experiment(
     )
     outcomes = unit_outcomes(Path(validated_dir), experiment_id, window, identity_map)
     config = config or AnalysisConfig()
-    update: dict = {}
+    update: dict[str, list[str]] = {}
     if not config.covariates:
         update["covariates"] = ["pre_revenue"]
     if not config.segments:

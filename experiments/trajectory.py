@@ -3,7 +3,7 @@
 From per-look sufficient statistics (units so far, sum and sum of squares of the
 outcome; `outcomes.daily_outcomes`), each variant's difference from control (in
 the metric's units: early relative changes explode while control is near zero)
-with its fixed-horizon 95% interval and its always-valid interval, from the
+with its fixed-horizon interval (at the analysis' 1 - alpha) and its always-valid interval, from the
 first look with at least `min_units` units per arm. Only
 the always-valid one may be acted on mid-test; the chart shows why. No CUPED
 here: the adjustment needs unit-level data at every look.
@@ -34,17 +34,15 @@ def trajectory(
         both = both[(both["n"] >= min_units) & (both["n_c"] >= min_units)]
         est = welch_diff(both["mean_c"], both["var_c"], both["n_c"], both["mean"], both["var"], both["n"], config.alpha)
         lo, hi = sequential.confidence_sequence(
-            est.point, np.asarray(est.se) ** 2, both["n"] + both["n_c"], config.alpha, config.sequential_tuning
+            est.point, est.se**2, both["n"] + both["n_c"], config.alpha, config.sequential_tuning
         )
-        frame = pd.DataFrame({
-            "look": both.index, "n_control": both["n_c"], "n_variant": both["n"], "estimate": est.point,
-            "lower": est.lower, "upper": est.upper, "seq_lower": lo, "seq_upper": hi,
-        })
-        frame = frame[np.isfinite(frame[["estimate", "lower", "upper", "seq_lower", "seq_upper"]]).all(axis=1)]
+        values = np.column_stack([est.point, est.lower, est.upper, lo, hi])
+        keep = np.isfinite(values).all(axis=1)
+        looks = pd.DatetimeIndex(both.index)[keep]
+        counts = both[["n_c", "n"]].to_numpy(np.int64)[keep]
         points.extend(
-            TrajectoryPoint(metric=metric, variant=str(variant), look=r.look.isoformat(), n_control=int(r.n_control),
-                            n_variant=int(r.n_variant), estimate=r.estimate, lower=r.lower, upper=r.upper,
-                            seq_lower=r.seq_lower, seq_upper=r.seq_upper)
-            for r in frame.itertuples(index=False)
+            TrajectoryPoint(metric=metric, variant=str(variant), look=look.isoformat(), n_control=int(nc),
+                            n_variant=int(nv), estimate=v[0], lower=v[1], upper=v[2], seq_lower=v[3], seq_upper=v[4])
+            for look, (nc, nv), v in zip(looks, counts, values[keep].tolist())
         )
     return points

@@ -13,7 +13,7 @@ Used by tests/experiments (small, fast) and benchmarks/experiments_validation.py
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,7 @@ from scipy import stats
 
 from experiments.stats import sequential
 from experiments.stats.delta import relative_lift
+from experiments.stats.estimate import Estimate
 from experiments.stats.welch import welch_diff
 from omnicast.progress import track
 
@@ -39,9 +40,9 @@ class Rate:
 
     def within(self, k: float = 4.0) -> bool:
         """Is the nominal value within k Monte-Carlo standard errors?"""
-        return abs(self.rate - self.nominal) <= k * max(self.se, np.sqrt(self.nominal * (1 - self.nominal) / self.sims))
+        return bool(abs(self.rate - self.nominal) <= k * max(self.se, np.sqrt(self.nominal * (1 - self.nominal) / self.sims)))
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -98,7 +99,7 @@ def ab_coverage(sims: int, n: int, kind: Kind, lift: float = 0.05, alpha: float 
     absolute = welch_diff(ma, va, na, mb, vb, nb, alpha)
     relative = relative_lift(ma, va, na, mb, vb, nb, alpha)
 
-    def covers(e, truth: float) -> np.ndarray:
+    def covers(e: Estimate, truth: float) -> np.ndarray:
         return (np.asarray(e.lower) <= truth) & (truth <= np.asarray(e.upper))
 
     return [
@@ -121,6 +122,7 @@ def cuped_coverage(sims: int, n: int, kind: Kind, lift: float = 0.05, alpha: flo
     shrink = np.empty(sims)
     for i in track(range(sims), "CUPED coverage"):
         c = compare(spec, pd.DataFrame({"y": a[i], "x": xa[i]}), pd.DataFrame({"y": b[i], "x": xb[i]}), "b", config)
+        assert c.cuped_absolute is not None and c.cuped_shrink is not None  # covariates were given
         hits[i] = c.cuped_absolute.lower <= truth <= c.cuped_absolute.upper
         shrink[i] = c.cuped_shrink
     rate = _rate(f"A/B {kind} CUPED coverage (mean interval shrink {shrink.mean():.0%})", hits, 1 - alpha)
@@ -144,9 +146,9 @@ def peeking(
     va, vb = (qa - looks * ma**2) / (looks - 1), (qb - looks * mb**2) / (looks - 1)
     est = welch_diff(ma, va, looks, mb, vb, looks, alpha)
     ok = (va > 0) & (vb > 0)
-    fixed = (ok & (np.asarray(est.p_value) < alpha)).any(axis=1)
+    fixed = np.asarray((ok & (est.p_value < alpha)).any(axis=1))
     lo, hi = sequential.confidence_sequence(est.point, np.asarray(est.se) ** 2, 2 * looks, alpha, tuning)
-    always = (ok & ((lo > 0) | (hi < 0))).any(axis=1)
+    always = np.asarray((ok & ((lo > 0) | (hi < 0))).any(axis=1))
     return [
         _rate(f"A/A {kind} fixed-horizon test peeked {looks.size}x", fixed, alpha),
         _rate(f"A/A {kind} always-valid sequence peeked {looks.size}x", always, alpha),

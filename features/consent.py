@@ -9,6 +9,8 @@ source (`ConsentChecker.record`), without waiting for a materialization.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from features.contracts import CONSENT_PURPOSES
 from omnicast.errors import OmnicastError
 
@@ -31,7 +33,7 @@ class ConsentChecker:
         row = self._reader.read(customer_id)
         return {p: bool(row.get(f"consent_{p}") or False) for p in CONSENT_PURPOSES}
 
-    def record(self, customer_id: str, purpose: str, granted: bool, ts: object = None) -> dict[str, bool]:
+    def record(self, customer_id: str, purpose: str, granted: bool, ts: datetime | str | None = None) -> dict[str, bool]:
         """Apply a new decision to the online store at once (push source); returns the state.
 
         The decision must also reach the `consents` source table (raw data) so the

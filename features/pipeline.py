@@ -42,17 +42,19 @@ def load_identity_truth(truth_dir: Path) -> pd.DataFrame | None:
     return None
 
 
-def resolve_identities(settings: Settings, tables: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, dict]:
+def resolve_identities(settings: Settings, tables: dict[str, pd.DataFrame | Path]) -> tuple[pd.DataFrame, dict]:
     """Identity map + merge statistics (+ pairwise precision/recall when truth exists); written."""
     from features.identity import pairwise_scores, resolve
     from features.identity.evaluate import linkable_pairs
 
-    result = resolve(tables["identities"], identity_config(settings))
+    identities = tables["identities"]
+    assert isinstance(identities, pd.DataFrame)  # only SCANNED tables are passed as paths
+    result = resolve(identities, identity_config(settings))
     stats = dict(result.stats)
     truth = load_identity_truth(settings.paths.truth)
     if truth is not None:
         scores = pairwise_scores(result.mapping, truth).to_dict()
-        scores["linkable_pairs"] = linkable_pairs(tables["identities"], truth)
+        scores["linkable_pairs"] = linkable_pairs(identities, truth)
         scores["recall_of_linkable"] = (
             scores["correct_pairs"] / scores["linkable_pairs"] if scores["linkable_pairs"] else 1.0
         )

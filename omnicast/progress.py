@@ -16,7 +16,43 @@ if TYPE_CHECKING:
     from rich.progress import Progress
 
 T = TypeVar("T")
-_active: ContextVar[Progress | None] = ContextVar("omnicast_progress", default=None)
+
+
+class _Bars:
+    """The bars of one `progress_bars()` block; the display starts with the first `track()`,
+    so a command that fails early (or never loops) prints no empty progress area."""
+
+    def __init__(self) -> None:
+        self.progress: Progress | None = None
+
+    def started(self) -> Progress:
+        if self.progress is None:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
+            self.progress = Progress(
+                SpinnerColumn(),
+                TextColumn("[progress.description]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                transient=False,
+            )
+            self.progress.start()
+        return self.progress
+
+    def stop(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+_active: ContextVar[_Bars | None] = ContextVar("omnicast_progress", default=None)
 
 
 @contextmanager
@@ -25,30 +61,22 @@ def progress_bars(enabled: bool = True) -> Iterator[None]:
     if not enabled:
         yield
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    bars = Progress(
-        SpinnerColumn(),
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        transient=False,
-    )
+    bars = _Bars()
     token = _active.set(bars)
     try:
-        with bars:
-            yield
+        yield
     finally:
+        bars.stop()
         _active.reset(token)
 
 
 def track(items: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
     """Iterate over `items`, advancing a bar when one is active."""
-    bars = _active.get()
-    if bars is None:
+    active = _active.get()
+    if active is None:
         yield from items
         return
+    bars = active.started()
     if total is None and isinstance(items, Sequence):
         total = len(items)
     task = bars.add_task(description, total=total)

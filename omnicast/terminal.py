@@ -30,10 +30,14 @@ def _console_type() -> type[Console]:
 
         @property
         def size(self) -> ConsoleDimensions:
-            dims = super().size
+            dims: ConsoleDimensions = Console.size.fget(self)  # type: ignore[attr-defined]
             if self.is_terminal:
                 return dims
             return ConsoleDimensions(max(dims.width, PIPE_WIDTH), dims.height)
+
+        @size.setter
+        def size(self, new_size: tuple[int, int]) -> None:
+            Console.size.fset(self, new_size)  # type: ignore[attr-defined]
 
     return CliConsole
 

@@ -24,8 +24,10 @@ command that never touches MLflow does not pay for it.
 from __future__ import annotations
 
 import ast
+import contextlib
 import hashlib
 import importlib.util
+import io
 import logging
 import os
 import shutil
@@ -104,6 +106,11 @@ def configure(settings: Settings) -> None:
     """Point MLflow's tracking and registry at the settings' store (telemetry off)."""
     disable_telemetry()  # before MLflow is first imported
     import mlflow
+
+    # MLflow sets its own loggers to INFO when imported ("Creating initial MLflow database
+    # tables..."); Omnicast reports what matters itself, so they speak from WARNING up.
+    mlflow_log = logging.getLogger("mlflow")
+    mlflow_log.setLevel(max(logging.WARNING, logging.getLogger().getEffectiveLevel()))
 
     if not settings.mlflow_tracking_uri:
         settings.paths.mlruns.mkdir(parents=True, exist_ok=True)
@@ -266,7 +273,7 @@ def log_pyfunc(
             "code_sha256": code_digest(Path(tmp)),
             **(metadata or {}),
         }
-        with warnings.catch_warnings(), _env(MLFLOW_UV_AUTO_DETECT="false"):
+        with warnings.catch_warnings(), _env(MLFLOW_UV_AUTO_DETECT="false"), _without_known_noise():
             # uv auto-detection would copy the uv.lock of whatever project the process
             # was started in: the environment is requirements.txt, nothing else.
             # "no input example": the signature is the contract; an example of a panel
@@ -289,7 +296,7 @@ def register(model_uri: str, name: str, metadata: Mapping[str, Any]) -> str:
     import mlflow
 
     tags = {k: str(metadata[k]) for k in ("family", "omnicast_version", "code_sha256") if k in metadata}
-    with _quiet_mlflow():
+    with contextlib.redirect_stderr(io.StringIO()):  # MLflow prints "Successfully registered ..." itself
         version = mlflow.register_model(model_uri, name, tags=tags)
     return str(version.version)
 
@@ -308,16 +315,29 @@ def _env(**values: str) -> Iterator[None]:
                 os.environ[k] = v
 
 
+class _DropKnownNoise(logging.Filter):
+    """MLflow warnings every portable-model log raises and a user can do nothing about."""
+
+    NOISE = (
+        "Passing a Python object as `python_model`",  # the cloudpickle caution: the code ships with it
+        "Failed to resolve installed pip version",  # uv-made environments have no pip
+    )
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(self.NOISE)
+
+
 @contextmanager
-def _quiet_mlflow() -> Iterator[None]:
-    """MLflow logs 'Registered model ... / Created version ...' at INFO; our callers report it."""
-    logger = logging.getLogger("mlflow")
-    level = logger.level
-    logger.setLevel(max(level, logging.WARNING))
+def _without_known_noise() -> Iterator[None]:
+    noise = _DropKnownNoise()
+    loggers = [logging.getLogger(n) for n in ("mlflow.pyfunc", "mlflow.utils.environment")]
+    for logger in loggers:
+        logger.addFilter(noise)
     try:
         yield
     finally:
-        logger.setLevel(level)
+        for logger in loggers:
+            logger.removeFilter(noise)
 
 
 # -------------------------------------------------------------- registry
@@ -406,7 +426,7 @@ def load_pyfunc(settings: Settings, name: str, alias: str = CHAMPION, hint: str 
         raise RegistryError(f"{name} has no {alias!r} alias yet{': ' + hint if hint else ''}")
     before = list(sys.path)
     try:
-        model = mlflow.pyfunc.load_model(model_uri(name, alias))
+        model: PyFuncModel = mlflow.pyfunc.load_model(model_uri(name, alias))
     finally:
         added = [p for p in sys.path if p not in before]
         sys.path[:] = [p for p in sys.path if p not in added]

@@ -32,8 +32,12 @@ def _label(c: Comparison) -> str:
     return f"{c.segment_value} · {c.variant}" if c.segment else c.variant
 
 
-def lift_chart(comparisons: list[Comparison], title: str) -> str:
-    """Forest plot: relative change with its 95% interval (thick) and always-valid interval (thin)."""
+def lift_chart(comparisons: list[Comparison], title: str, level: str) -> str:
+    """Forest plot: relative change with its `level` interval (thick) and always-valid interval (thin)."""
+    return _png(lift_figure(comparisons, title, level))
+
+
+def lift_figure(comparisons: list[Comparison], title: str, level: str) -> Figure:
     rows = len(comparisons)
     fig = Figure(figsize=(7.5, 0.45 * rows + 1.2))
     ax = fig.subplots()
@@ -47,15 +51,15 @@ def lift_chart(comparisons: list[Comparison], title: str) -> str:
     ax.axvline(0, color="#24292f", lw=1)
     ax.set_ylim(-0.6, rows - 0.4)
     ax.set_yticks(y, [_label(c) for c in comparisons])
-    ax.set_xlabel("change vs control (%)")
+    ax.set_xlabel(f"change vs control (%); thick: {level} interval, thin: always-valid")
     ax.set_title(title, loc="left", fontsize=11)
     ax.grid(axis="x", color="#eaeef2")
     ax.spines[["top", "right"]].set_visible(False)
-    return _png(fig)
+    return fig
 
 
 def means_chart(metric: MetricResult, control: str) -> str:
-    """Mean per arm with a 95% interval, in the metric's own units."""
+    """Mean per arm, in the metric's own units."""
     comps = metric.comparisons
     names = [control] + [c.variant for c in comps]
     means = [comps[0].mean_control] + [c.mean_variant for c in comps]
@@ -89,8 +93,12 @@ def srm_chart(srm: SRMCheck) -> str:
     return _png(fig)
 
 
-def trajectory_chart(points: list[TrajectoryPoint], title: str, ylabel: str) -> str:
+def trajectory_chart(points: list[TrajectoryPoint], title: str, ylabel: str, level: str) -> str:
     """Difference from control per daily look: always-valid band (safe to act on) and fixed-horizon interval (dashed)."""
+    return _png(trajectory_figure(points, title, ylabel, level))
+
+
+def trajectory_figure(points: list[TrajectoryPoint], title: str, ylabel: str, level: str) -> Figure:
     import pandas as pd
 
     frame = pd.DataFrame([p.model_dump() for p in points])
@@ -103,7 +111,7 @@ def trajectory_chart(points: list[TrajectoryPoint], title: str, ylabel: str) -> 
         ax.fill_between(x, rows["seq_lower"], rows["seq_upper"], color=colour, alpha=0.15, lw=0,
                         label=f"{variant}: always-valid interval")
         ax.plot(x, rows["lower"], color=colour, lw=1, ls="--")
-        ax.plot(x, rows["upper"], color=colour, lw=1, ls="--", label=f"{variant}: fixed-horizon 95% (dashed)")
+        ax.plot(x, rows["upper"], color=colour, lw=1, ls="--", label=f"{variant}: fixed-horizon {level} (dashed)")
         ax.plot(x, rows["estimate"], color=colour, lw=2, label=f"{variant}: measured difference")
     ax.axhline(0, color="#24292f", lw=1)
     ax.set_ylabel(ylabel)
@@ -111,4 +119,4 @@ def trajectory_chart(points: list[TrajectoryPoint], title: str, ylabel: str) -> 
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
     ax.spines[["top", "right"]].set_visible(False)
     fig.autofmt_xdate()
-    return _png(fig)
+    return fig

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from html import escape
 
-from experiments.analysis import Comparison, ExperimentResult, MetricResult, certainty, describe_change, pct
+from experiments.analysis import (
+    Comparison,
+    ExperimentResult,
+    MetricResult,
+    certainty,
+    confidence_label,
+    describe_change,
+    pct,
+)
 from experiments.metrics import MetricSpec
 from experiments.report import charts
 
@@ -32,12 +40,21 @@ details{margin:.5rem 0} summary{cursor:pointer;font-weight:600}
 """
 
 
-LEGEND = (
-    "Dot: the measured change. Thick bar: its 95% interval; thin grey bar: the always-valid interval "
-    "(safe however often you look). Green means a real improvement and red a real decline, judged after "
-    "correcting for the number of comparisons made (Holm); grey means it cannot be told apart from chance. "
-    "So a bar that just clears zero can still be grey."
-)
+def _legend(level: str) -> str:
+    return (
+        f"Dot: the measured change. Thick bar: its {level} interval; thin grey bar: the always-valid interval "
+        "(safe however often you look). Green means a real improvement and red a real decline, judged after "
+        "correcting for the number of comparisons made (Holm); grey means it cannot be told apart from chance. "
+        "So a bar that just clears zero can still be grey."
+    )
+
+
+def _coverage_odds(alpha: float) -> str:
+    """'19 times out of 20' for alpha 0.05; '90% of the time' where no small odds fit."""
+    misses = round(1 / alpha)
+    if abs(misses * alpha - 1) < 1e-9 and misses <= 1000:
+        return f"{misses - 1} times out of {misses}"
+    return f"{confidence_label(alpha)} of the time"
 
 
 def _fmt(value: float, spec: MetricSpec, diff: bool = False) -> str:
@@ -72,7 +89,7 @@ def _verdicts(result: ExperimentResult) -> str:
         '<section id="verdict"><h2>Verdict</h2>'
         f'<p class="legend">Judged on <b>{escape(primary.spec.title)}</b> (the first decision metric), '
         f"{escape(result.control)} is the control. Percentages are changes relative to control; "
-        "“95% CI” is the range the true change very likely lies in.</p>" + "".join(parts) + "</section>"
+        f"“{result.config.level} CI” is the range the true change very likely lies in.</p>" + "".join(parts) + "</section>"
     )
 
 
@@ -85,12 +102,12 @@ def _truth(result: ExperimentResult) -> str:
         verdict = '<span class="ok">covers it</span>' if t.covered else '<span class="fail">misses it</span>'
         items.append(
             f"<li>{escape(spec.title)} · {escape(t.variant)}: true effect {_fmt(t.true_effect, spec, True)}; "
-            f"estimate {_fmt(t.estimate, spec, True)} (95% CI {_ci(t.lower, t.upper, spec)}) {verdict}.</li>"
+            f"estimate {_fmt(t.estimate, spec, True)} ({result.config.level} CI {_ci(t.lower, t.upper, spec)}) {verdict}.</li>"
         )
     return (
         '<section id="truth"><h2>Ground truth check (synthetic data)</h2>'
-        "<p>This retailer is simulated, so the true effect is known. A 95% interval should cover it "
-        f"19 times out of 20.</p><ul>{''.join(items)}</ul></section>"
+        f"<p>This retailer is simulated, so the true effect is known. A {result.config.level} interval should cover it "
+        f"{_coverage_odds(result.config.alpha)}.</p><ul>{''.join(items)}</ul></section>"
     )
 
 
@@ -110,7 +127,7 @@ def _over_time(result: ExperimentResult) -> str:
         "as soon as it leaves zero; the dashed fixed-horizon interval may not: stopping the first time it "
         f"crosses zero makes false alarms several times likelier. Last look: {escape(last.look[:10])}.</p>"
         f'<img class="chart" id="chart-over-time" alt="{escape(metric.title)} day by day" '
-        f'src="{charts.trajectory_chart(result.trajectory, f"{metric.title}: difference from {result.control} by day", _unit_label(metric))}">'
+        f'src="{charts.trajectory_chart(result.trajectory, f"{metric.title}: difference from {result.control} by day", _unit_label(metric), result.config.level)}">'
         "</section>"
     )
 
@@ -136,7 +153,7 @@ def _health(result: ExperimentResult) -> str:
             guard.append(
                 f"<li>{escape(m.spec.title)} · {escape(c.variant)}: "
                 + ('<span class="fail">harmed</span>' if harmed else '<span class="ok">no significant harm</span>')
-                + f" ({pct(c.decision_relative.estimate)}, 95% CI {_ci(c.decision_relative.lower, c.decision_relative.upper)})</li>"
+                + f" ({pct(c.decision_relative.estimate)}, {result.config.level} CI {_ci(c.decision_relative.lower, c.decision_relative.upper)})</li>"
             )
     mde = "".join(
         f"<li>{escape(m.spec.title)}: about {m.mde_relative * 100:.1f}% relative</li>"
@@ -163,11 +180,11 @@ def _loss(c: Comparison, spec: MetricSpec) -> str:
     return _fmt(c.loss_if_ship, spec)
 
 
-def _metric_table(comps: list[Comparison], spec: MetricSpec, segment: bool = False) -> str:
+def _metric_table(comps: list[Comparison], spec: MetricSpec, level: str, segment: bool = False) -> str:
     head = (
         ("<th>segment</th>" if segment else "")
-        + "<th>variant</th><th>units (ctrl / var)</th><th>control</th><th>variant</th><th>difference (95% CI)</th>"
-        "<th>relative (95% CI)</th><th>p</th><th>p (Holm)</th><th>always-valid CI</th><th>chance to beat control</th>"
+        + f"<th>variant</th><th>units (ctrl / var)</th><th>control</th><th>variant</th><th>difference ({level} CI)</th>"
+        f"<th>relative ({level} CI)</th><th>p</th><th>p (Holm)</th><th>always-valid CI</th><th>chance to beat control</th>"
         "<th>expected loss if shipped</th><th>CUPED: interval narrower by</th>"
     )
     rows = []
@@ -186,22 +203,22 @@ def _metric_table(comps: list[Comparison], spec: MetricSpec, segment: bool = Fal
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
 
 
-def _metric(m: MetricResult, control: str, index: int) -> str:
+def _metric(m: MetricResult, control: str, index: int, level: str) -> str:
     spec = m.spec
     role = "guardrail (must not get worse)" if spec.guardrail else "decision metric"
     better = "lower is better" if spec.lower_is_better else "higher is better"
     kind = {"binary": "share of units", "continuous": "average per unit", "ratio": f"{spec.numerator} / {spec.denominator}"}
     sentences = "".join(
-        f"<li>{escape(c.variant)} {escape(describe_change(c, spec))}: {certainty(c)}.</li>" for c in m.comparisons
+        f"<li>{escape(c.variant)} {escape(describe_change(c, spec, level))}: {certainty(c)}.</li>" for c in m.comparisons
     )
     return (
         f'<div class="metric" id="metric-{index}"><h3>{escape(spec.title)}</h3>'
         f'<p class="legend">{role}; {escape(kind[spec.kind])}; {better}.</p><ul>{sentences}</ul>'
         f'<img class="chart" alt="{escape(spec.title)} per arm" src="{charts.means_chart(m, control)}">'
         f'<img class="chart" alt="{escape(spec.title)} change vs control" '
-        f'src="{charts.lift_chart(m.comparisons, f"{spec.title}: change vs {control}")}">'
-        f'<p class="legend">{LEGEND}</p>'
-        + _metric_table(m.comparisons, spec)
+        f'src="{charts.lift_chart(m.comparisons, f"{spec.title}: change vs {control}", level)}">'
+        f'<p class="legend">{_legend(level)}</p>'
+        + _metric_table(m.comparisons, spec, level)
         + "</div>"
     )
 
@@ -216,9 +233,9 @@ def _segments(result: ExperimentResult) -> str:
         blocks.append(
             f"<h3>{escape(m.spec.title)} by {escape(', '.join(result.config.segments))}</h3>"
             f'<img class="chart" alt="{escape(m.spec.title)} by segment" '
-            f'src="{charts.lift_chart(m.segments, f"{m.spec.title} by segment")}">'
-            f'<p class="legend">{LEGEND}</p>'
-            f"<details><summary>All segment numbers</summary>{_metric_table(m.segments, m.spec, True)}</details>"
+            f'src="{charts.lift_chart(m.segments, f"{m.spec.title} by segment", result.config.level)}">'
+            f'<p class="legend">{_legend(result.config.level)}</p>'
+            f"<details><summary>All segment numbers</summary>{_metric_table(m.segments, m.spec, result.config.level, True)}</details>"
         )
     skipped = "".join(f"<li>{escape(s)}</li>" for s in result.skipped_segments)
     return (
@@ -265,7 +282,7 @@ def render_html(result: ExperimentResult, files: dict[str, str] | None = None) -
         + _health(result)
         + _over_time(result)
         + '<section id="metrics"><h2>Metrics</h2>'
-        + "".join(_metric(m, result.control, i) for i, m in enumerate(result.metrics))
+        + "".join(_metric(m, result.control, i, result.config.level) for i, m in enumerate(result.metrics))
         + "</section>"
         + _segments(result)
         + _methods(result)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import stats
 
 
@@ -31,21 +32,20 @@ def _expected_shortfall(mu: np.ndarray, sd: np.ndarray) -> np.ndarray:
     """E[max(-D, 0)] for D ~ N(mu, sd^2): the mean loss on the side where D < 0."""
     with np.errstate(divide="ignore", invalid="ignore"):
         z = mu / sd
-        return sd * stats.norm.pdf(z) - mu * stats.norm.cdf(-z)
+        return np.asarray(sd * stats.norm.pdf(z) - mu * stats.norm.cdf(-z))
 
 
 def posterior(
-    estimate: np.ndarray,
-    se: np.ndarray,
+    estimate: ArrayLike,
+    se: ArrayLike,
     alpha: float = 0.05,
     lower_is_better: bool = False,
     prior_mean: float = 0.0,
     prior_variance: float | None = None,
 ) -> Posterior:
     """Posterior of the effect (on the estimate's scale), chance to win and expected losses."""
-    estimate, se = np.asarray(estimate, float), np.asarray(se, float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return _posterior(estimate, se, alpha, lower_is_better, prior_mean, prior_variance)
+        return _posterior(np.asarray(estimate, float), np.asarray(se, float), alpha, lower_is_better, prior_mean, prior_variance)
 
 
 def _posterior(

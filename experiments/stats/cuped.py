@@ -26,4 +26,4 @@ def theta(y: np.ndarray, x: np.ndarray) -> np.ndarray:
 def adjust(y: np.ndarray, x: np.ndarray, coef: np.ndarray, center: np.ndarray) -> np.ndarray:
     """y - coef . (x - center); centering on the pooled mean keeps adjusted means interpretable."""
     x = np.asarray(x, float).reshape(len(y), -1)
-    return np.asarray(y, float) - (x - center) @ coef
+    return np.asarray(np.asarray(y, float) - (x - center) @ coef)

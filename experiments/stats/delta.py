@@ -10,33 +10,35 @@ variance so the ratio can be compared like any mean.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from experiments.stats.estimate import Estimate, t_interval
 from experiments.stats.welch import welch_dof
 
 
 def relative_lift(
-    mean_a: np.ndarray,
-    var_a: np.ndarray,
-    n_a: np.ndarray,
-    mean_b: np.ndarray,
-    var_b: np.ndarray,
-    n_b: np.ndarray,
+    mean_a: ArrayLike,
+    var_a: ArrayLike,
+    n_a: ArrayLike,
+    mean_b: ArrayLike,
+    var_b: ArrayLike,
+    n_b: ArrayLike,
     alpha: float = 0.05,
-    base_a: np.ndarray | None = None,
-    base_b: np.ndarray | None = None,
+    base_a: ArrayLike | None = None,
+    base_b: ArrayLike | None = None,
 ) -> Estimate:
     """(mean_b - mean_a) / base_a with a delta-method t interval.
 
     `base_a`/`base_b` are the unadjusted means when mean_a/mean_b are CUPED-adjusted
     (the lift is relative to what control really did); they default to the means.
     """
-    mean_a, mean_b = np.asarray(mean_a, float), np.asarray(mean_b, float)
-    base_a = mean_a if base_a is None else np.asarray(base_a, float)
-    base_b = mean_b if base_b is None else np.asarray(base_b, float)
+    ma, mb = np.asarray(mean_a, float), np.asarray(mean_b, float)
+    ba = ma if base_a is None else np.asarray(base_a, float)
+    bb = mb if base_b is None else np.asarray(base_b, float)
+    va, vb, na, nb = (np.asarray(v, float) for v in (var_a, var_b, n_a, n_b))
     with np.errstate(divide="ignore", invalid="ignore"):
-        point = (mean_b - mean_a) / base_a
-        var = np.asarray(var_b) / (base_a**2 * n_b) + np.asarray(var_a) * base_b**2 / (base_a**4 * n_a)
+        point = (mb - ma) / ba
+        var = vb / (ba**2 * nb) + va * bb**2 / (ba**4 * na)
     return t_interval(point, np.sqrt(var), welch_dof(var_a, n_a, var_b, n_b), alpha)
 
 

@@ -9,6 +9,7 @@ are gbstats' SequentialTwoSidedTTest (eqs. 9, 155 and 161 of arXiv:2103.06476v7)
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 DEFAULT_TUNING = 5000.0
 
@@ -19,25 +20,25 @@ def rho(alpha: float, tuning: float = DEFAULT_TUNING) -> float:
 
 
 def confidence_sequence(
-    point: np.ndarray, variance: np.ndarray, n_total: np.ndarray, alpha: float = 0.05, tuning: float = DEFAULT_TUNING
+    point: ArrayLike, variance: ArrayLike, n_total: ArrayLike, alpha: float = 0.05, tuning: float = DEFAULT_TUNING
 ) -> tuple[np.ndarray, np.ndarray]:
     """(lower, upper) of the always-valid interval for an estimate with `variance`."""
-    point, variance, n = (np.asarray(v, float) for v in (point, variance, n_total))
+    est, var, n = (np.asarray(v, float) for v in (point, variance, n_total))
     r2 = rho(alpha, tuning) ** 2
-    s2 = variance * n
+    s2 = var * n
     with np.errstate(divide="ignore", invalid="ignore"):
         half = np.sqrt(s2) * np.sqrt(2 * (n * r2 + 1) * np.log(np.sqrt(n * r2 + 1) / alpha) / (n**2 * r2))
-        return point - half, point + half
+        return est - half, est + half
 
 
 def always_valid_p(
-    point: np.ndarray, variance: np.ndarray, n_total: np.ndarray, alpha: float = 0.05, tuning: float = DEFAULT_TUNING
+    point: ArrayLike, variance: ArrayLike, n_total: ArrayLike, alpha: float = 0.05, tuning: float = DEFAULT_TUNING
 ) -> np.ndarray:
     """Always-valid p-value: 1 / e-value of the normal mixture, capped at 1."""
-    point, variance, n = (np.asarray(v, float) for v in (point, variance, n_total))
+    est, var, n = (np.asarray(v, float) for v in (point, variance, n_total))
     r2 = rho(alpha, tuning) ** 2
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        st2 = point**2 * n / variance
+        st2 = est**2 * n / var
         tr2p1 = n * r2 + 1
         log_e = r2 * st2 / (2 * tr2p1) - 0.5 * np.log(tr2p1)
-        return np.minimum(np.exp(-log_e), 1.0)
+        return np.asarray(np.minimum(np.exp(-log_e), 1.0))

@@ -14,6 +14,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 from feast import Entity, FeatureService, FeatureView, Field, FileSource, PushSource
+from feast.data_source import DataSource
 from feast.types import Bool, Float64, Int64, String
 from feast.value_type import ValueType
 
@@ -82,7 +83,7 @@ def repo_objects(tables_dir: Path) -> list:
                 continue
             raise FeatureRepoError(f"feature table {path} is missing: run `omnicast features build`")
         keys = [e.join_key for e in entities]
-        source = FileSource(name=f"{name}_source", path=str(path), timestamp_field=TIMESTAMP)
+        source: DataSource = FileSource(name=f"{name}_source", path=str(path), timestamp_field=TIMESTAMP)
         if name in PUSH_SOURCES:
             source = PushSource(name=PUSH_SOURCES[name], batch_source=source)
         views[name] = FeatureView(
@@ -104,14 +105,15 @@ def _services(views: dict[str, FeatureView]) -> list[FeatureService]:
     customer_views = [views[v] for v in ("customer_profile", "customer_consent", "customer_activity",
                                          "customer_affinity") if v in views]
     demand = [views[v] for v in ("store_sku_daily", "product_features", "location_stock") if v in views]
+    # list(...): FeatureService declares list[FeatureView | OnDemandFeatureView | ...], and lists are invariant
     return [
-        FeatureService(name="nbo", features=[*customer_views, views["product_features"]],
+        FeatureService(name="nbo", features=list([*customer_views, views["product_features"]]),
                        description="Next best offer: shopper x candidate SKU."),
-        FeatureService(name="nbo_customer", features=customer_views,
+        FeatureService(name="nbo_customer", features=list(customer_views),
                        description="One shopper's profile, consent and live activity (one lookup)."),
         FeatureService(name="consent", features=[views["customer_consent"]],
                        description="May we personalize / market / analyse for this shopper?"),
-        FeatureService(name="demand", features=demand,
+        FeatureService(name="demand", features=list(demand),
                        description="Demand forecasting: store x SKU daily panel, price, stock."),
         FeatureService(name="fulfilment", features=[views["location_stock"], views["location_info"]],
                        description="Sellable stock and pickup windows per location x SKU."),

@@ -20,6 +20,7 @@ filters with a plain join on the few erased values.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -50,11 +51,11 @@ def load_ledger(con: duckdb.DuckDBPyConnection, erased: set[str] | None) -> bool
 
 
 def without_erased(
-    con: duckdb.DuckDBPyConnection, table: str, columns: list[str], raw_view: str, view: str, active: bool
+    con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str], raw_view: str, view: str, active: bool
 ) -> Hidden:
     """Expose `raw_view` minus erased shoppers as `view`; returns what was taken out."""
     column = REF_COLUMNS.get(table)
-    if not active or column not in columns:
+    if not active or column is None or column not in columns:
         con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM {raw_view}")
         return Hidden()
     hit = _erased_values(con, raw_view, column, "", "gone_refs")
@@ -83,4 +84,5 @@ def _erased_values(con: duckdb.DuckDBPyConnection, raw_view: str, column: str, p
 
 
 def _count(con: duckdb.DuckDBPyConnection, raw_view: str, hit: str) -> int:
-    return int(con.execute(f"SELECT count(*) FROM {raw_view} WHERE {hit}").fetchone()[0])
+    row = con.execute(f"SELECT count(*) FROM {raw_view} WHERE {hit}").fetchone()
+    return int(row[0]) if row else 0

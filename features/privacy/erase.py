@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 import pandas as pd
@@ -25,7 +26,7 @@ def erase_customer(settings: Settings, customer: str, actor: str | None = None) 
     refs = set(subject.refs)
     add_to_ledger(settings, refs | {device_key(d) for d in subject.devices})
     counts: dict[str, int] = {}
-    wanted = {"ref": refs, "customer": {subject.customer_id}, "device": set(subject.devices)}
+    wanted: dict[str, AbstractSet[str | None]] = {"ref": refs, "customer": {subject.customer_id}, "device": set(subject.devices)}
     for label, path, column, kind in locations(settings):
         values = wanted[kind]
         anonymize = label in ("raw/transactions", "validated/transactions")

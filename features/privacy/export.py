@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 import pandas as pd
@@ -29,8 +30,9 @@ def export_customer(settings: Settings, customer: str, out: Path | None = None) 
         "data": {},
     }
     for label, path, column, kind in locations(settings):
-        wanted = {"ref": set(subject.refs), "customer": {subject.customer_id},
-                  "device": set(subject.devices)}[kind]
+        choices: dict[str, AbstractSet[str | None]] = {"ref": set(subject.refs), "customer": {subject.customer_id},
+                                                       "device": set(subject.devices)}
+        wanted = choices[kind]
         frame = read(path)
         if column not in frame.columns:
             continue

@@ -44,10 +44,10 @@ def find_subject(settings: Settings, customer: str) -> Subject:
         columns=["customer_ref", "customer_id"]
     )
     if customer.startswith("cus_"):
-        refs = mapping.loc[mapping["customer_id"] == customer, "customer_ref"]
-        if refs.empty:
+        found = mapping.loc[mapping["customer_id"] == customer, "customer_ref"]
+        if found.empty:
             raise PrivacyError(f"customer {customer} is not in the identity map ({path})")
-        refs = tuple(sorted(refs))
+        refs = tuple(sorted(found))
         return Subject(customer, refs, private_devices(settings, refs))
     if ":" not in customer:
         raise PrivacyError(

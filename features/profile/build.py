@@ -32,7 +32,8 @@ class ProfileTables:
 
 def default_as_of(tables: dict[str, pd.DataFrame | Path]) -> pd.Timestamp:
     """The midnight after the last transaction or event: the build's "now"."""
-    latest = [t["ts"].max() for name in ("transactions", "events") if len(t := tables[name])]
+    latest = [t["ts"].max() for name in ("transactions", "events")
+              if isinstance(t := tables[name], pd.DataFrame) and len(t)]
     last = max(latest) if latest else pd.Timestamp.now(tz="UTC")
     return (pd.Timestamp(last).tz_convert("UTC").floor("D") + pd.Timedelta(days=1))
 
@@ -53,10 +54,16 @@ def load_tables(validated_dir: Path, erased: set[str] | None = None) -> dict[str
 
         refs: set[str] = set()
         for name, column in REF_COLUMNS.items():
-            if name in tables:
-                refs |= erased_refs_among(tables[name][column], erased)
-        devices = erased_devices_among(tables["events"]["device_id"], erased)
-        tables = {name: without_refs(name, frame, refs, devices) for name, frame in tables.items()}
+            frame = tables.get(name)
+            if isinstance(frame, pd.DataFrame):
+                refs |= erased_refs_among(frame[column], erased)
+        events = tables["events"]
+        assert isinstance(events, pd.DataFrame)
+        devices = erased_devices_among(events["device_id"], erased)
+        tables = {
+            name: without_refs(name, frame, refs, devices) if isinstance(frame, pd.DataFrame) else frame
+            for name, frame in tables.items()
+        }
     return tables
 
 

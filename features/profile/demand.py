@@ -87,6 +87,7 @@ def build_store_sku_daily(settings: Settings) -> int:
         source = "read_parquet('{}')".format(str(path.resolve()).replace("'", "''"))
         target = str(out.resolve()).replace("'", "''")
         con.execute(f"COPY ({_feature_sql(con, source)}) TO '{target}' (FORMAT parquet)")
-        return int(con.execute(f"SELECT count(*) FROM read_parquet('{target}')").fetchone()[0])
+        row = con.execute(f"SELECT count(*) FROM read_parquet('{target}')").fetchone()
+        return int(row[0]) if row else 0
     finally:
         con.close()

@@ -154,11 +154,11 @@ def build_identities(cfg: GeneratorConfig, persons: Persons, loc: Locations, sta
     rows_person: list[np.ndarray] = []
     rows_system: list[np.ndarray] = []
     second = np.zeros(0, dtype=np.int64)
-    for k, system in enumerate(SYSTEMS):
+    for k, system_name in enumerate(SYSTEMS):
         who = np.flatnonzero(persons.has[:, k])
         rows_person.append(who)
         rows_system.append(np.full(who.size, k))
-        if system == "web":
+        if system_name == "web":
             second = who[rng.random(who.size) < cfg.new_email_rate]
             rows_person.append(second)
             rows_system.append(np.full(second.size, k))

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -193,7 +194,7 @@ def effect(exp: Experiment, index: int, ids: Identities, lines: dict[str, np.nda
                 for v in variants}
 
     treated = names[1:]
-    out = {
+    out: dict[str, Any] = {
         "experiment_id": exp.design.experiment_id,
         "variants": list(names),
         "unit": "customer_ref of the shopper's web account (else app account)",

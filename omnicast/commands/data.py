@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -23,13 +23,18 @@ app.add_typer(import_app, name="import")
 @app.command()
 def generate(
     ctx: typer.Context,
-    size: Annotated[str, typer.Option(help="Preset: demo, small, medium or large (~1M lines).")] = "demo",
+    size: Annotated[str, typer.Option(help="Preset: tiny, demo, small, medium or large (~1M lines).")] = "demo",
     seed: Annotated[int | None, typer.Option(help="Random seed (default: settings.seed).")] = None,
     bad_row_rate: Annotated[float, typer.Option(help="Share of rows given a realistic fault.")] = 0.0,
-    customers: Annotated[int | None, typer.Option(help="Override the preset's shoppers.")] = None,
-    stores: Annotated[int | None, typer.Option(help="Override the preset's stores.")] = None,
-    skus: Annotated[int | None, typer.Option(help="Override the preset's SKUs.")] = None,
-    days: Annotated[int | None, typer.Option(help="Override the preset's days of history.")] = None,
+    # bounds as in features.synthetic.GeneratorConfig (tests/omnicast/test_cli.py keeps them equal)
+    customers: Annotated[
+        int | None, typer.Option(min=20, max=5_000_000, help="Override the preset's shoppers.")
+    ] = None,
+    stores: Annotated[int | None, typer.Option(min=1, max=500, help="Override the preset's stores.")] = None,
+    skus: Annotated[int | None, typer.Option(min=10, max=100_000, help="Override the preset's SKUs.")] = None,
+    days: Annotated[
+        int | None, typer.Option(min=90, max=3650, help="Override the preset's days of history.")
+    ] = None,
 ) -> None:
     """Write a synthetic omnichannel retailer (every source table) to OMNICAST_HOME/raw."""
     settings = get_settings(ctx)
@@ -141,7 +146,7 @@ def _print_counts(verb: str, counts: dict[str, int], where: Path) -> None:
     console.print(table)
 
 
-def _print_ingest(report: dict) -> None:
+def _print_ingest(report: dict[str, Any]) -> None:
     from rich.table import Table
 
     rows = [(name, t) for name, t in report["tables"].items()]

@@ -94,6 +94,7 @@ def report(
                 lower_is_better=lower_is_better, metrics_file=metrics_file, name=name,
             )
         else:
+            assert experiment_id is not None  # exactly one of the two was checked above
             result = report_platform_experiment(
                 settings.paths.validated, experiment_id, out_dir, control=control, config=config,
                 window_days=window_days, name=name, identity_map=_identity_map(settings) if identity else None,

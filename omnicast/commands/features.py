@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -88,7 +88,7 @@ def get(
     console.print_json(json.dumps(row, default=str))
 
 
-def _print_build(summary: dict) -> None:
+def _print_build(summary: dict[str, Any]) -> None:
     from rich.table import Table
 
     table = Table(title=f"feature tables (as of {summary['as_of']})")

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from omnicast.commands.context import console, get_settings, user_errors
+
+if TYPE_CHECKING:
+    from training.registry import ModelVersion
+
 
 app = typer.Typer(help="Inspect and promote registered models.", no_args_is_help=True)
 
@@ -18,6 +22,8 @@ def list_models(
     name: Annotated[str | None, typer.Argument(help="Only this registered model (default: all).")] = None,
 ) -> None:
     """Every registered model version, its aliases and headline metrics."""
+    from rich.markup import escape
+
     from training.registry import list_versions
 
     settings = get_settings(ctx)
@@ -26,16 +32,38 @@ def list_models(
     if not versions:
         console.print("no registered models yet: run `omnicast train demand`")
         return
+    _print_versions(versions)
+    console.print(f"tracking store: {escape(settings.tracking_uri)}")
+
+
+TABLE_WIDTH = 72  # the table below with a model name of 15 characters
+
+
+def _print_versions(versions: list[ModelVersion]) -> None:
+    """A table where it fits, one line per version where it does not; identifiers never wrap or
+    get cut (they are typed into `models promote`), and the metrics are prose below."""
+    from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=f"registered models ({settings.tracking_uri})")
-    for col in ("model", "version", "aliases", "run", "created (UTC)", "metrics"):
-        table.add_column(col, overflow="fold")
+    rows = [
+        (v.model, v.version, ",".join(v.aliases) or "-", (v.run_id or "")[:8],
+         datetime.fromtimestamp(v.created_ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M"))
+        for v in versions
+    ]
+    widest = max(len(r[0]) for r in rows)
+    if console.width >= TABLE_WIDTH + max(0, widest - 15):
+        table = Table(title="registered models")
+        for col in ("model", "version", "aliases", "run", "created (UTC)"):
+            table.add_column(col, no_wrap=True)
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+    else:
+        for model, version, aliases, run, created in rows:
+            console.print(f"{escape(model)} v{version}  aliases {escape(aliases)}  run {run}  created {created} UTC")
     for v in versions:
-        created = datetime.fromtimestamp(v.created_ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M")
-        metrics = ", ".join(f"{k}={v.metrics[k]:.3g}" for k in sorted(v.metrics)[:3])
-        table.add_row(v.model, v.version, ",".join(v.aliases), (v.run_id or "")[:8], created, metrics)
-    console.print(table)
+        metrics = ", ".join(f"{k}={v.metrics[k]:.4g}" for k in sorted(v.metrics))
+        console.print(f"{escape(v.model)} v{v.version}: {escape(metrics) or 'no metrics logged'}")
 
 
 @app.command("promote")

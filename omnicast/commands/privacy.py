@@ -42,8 +42,9 @@ def erase(
     from features.privacy.erase import erase_customer
 
     settings = get_settings(ctx)
-    if not yes:
-        typer.confirm(f"Erase {customer} everywhere under {settings.home}? This cannot be undone", abort=True)
+    if not yes and not _confirmed(f"Erase {customer} everywhere under {settings.home}? This cannot be undone"):
+        err_console.print(f"not erased: nothing was changed for {customer} (answer y to erase, or pass --yes)")
+        raise typer.Exit(code=1)
     with user_errors():
         record = erase_customer(settings, customer, actor)
     console.print_json(json.dumps(record, default=str))
@@ -52,3 +53,11 @@ def erase(
             f"[yellow]note:[/] nothing held on {customer} was found (check the id if you expected data); "
             "it is on the erasure ledger, so later imports and ingests drop it"
         )
+
+
+def _confirmed(question: str) -> bool:
+    """Ask; no answer (end of input, Ctrl-C) is a no."""
+    try:
+        return typer.confirm(question, default=False)
+    except typer.Abort:
+        return False

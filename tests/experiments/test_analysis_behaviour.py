@@ -146,8 +146,8 @@ def test_headline_never_quotes_an_interval_that_contradicts_the_decision() -> No
 
     spec = MetricSpec(name="revenue", kind="continuous", column="revenue", label="revenue per customer")
     # The demo's case: absolute test significant, delta-method relative interval spanning zero.
-    text = describe_change(_comparison((18.9, 5.24, 32.5), (1.202, -0.011, 2.41)), spec)
+    text = describe_change(_comparison((18.9, 5.24, 32.5), (1.202, -0.011, 2.41)), spec, "95%")
     assert text == "raised revenue per customer by 18.9 (95% CI +5.24 to +32.5), a +120.2% change"
     # When both agree, the relative interval is what a marketer reads.
-    text = describe_change(_comparison((18.9, 5.24, 32.5), (1.202, 0.21, 2.41)), spec)
+    text = describe_change(_comparison((18.9, 5.24, 32.5), (1.202, 0.21, 2.41)), spec, "95%")
     assert text == "raised revenue per customer by 120.2% (95% CI +21.0% to +241.0%)"

@@ -37,3 +37,31 @@ def test_bad_setting_exits_2_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_version() -> None:
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and "omnicast" in result.output
+
+
+def test_generate_help_states_the_generator_bounds() -> None:
+    """The size options carry GeneratorConfig's own bounds, so help and validation agree with it."""
+    from annotated_types import Ge, Le
+
+    from features.synthetic.config import GeneratorConfig
+
+    result = runner.invoke(app, ["data", "generate", "--help"])
+    assert result.exit_code == 0
+    help_text = " ".join(result.output.split())
+    for name in ("customers", "stores", "skus", "days"):
+        meta = GeneratorConfig.model_fields[name].metadata
+        low = next(m.ge for m in meta if isinstance(m, Ge))
+        high = next(m.le for m in meta if isinstance(m, Le))
+        assert f"--{name} <int range>" in help_text and f"[{low}<=x<={high}]" in help_text, name
+    result = runner.invoke(app, ["data", "generate", "--customers", "5"])
+    assert result.exit_code == 2 and "--customers" in result.output
+
+
+def test_erase_without_yes_says_nothing_was_erased(tmp_path) -> None:
+    home = tmp_path / "home"
+    for answer in ("n\n", ""):  # a no, and no answer at all (end of input)
+        result = runner.invoke(app, ["--home", str(home), "privacy", "erase", "web:W1"], input=answer)
+        assert result.exit_code == 1
+        assert "not erased: nothing was changed for web:W1" in " ".join(result.output.split())
+        assert "Aborted" not in result.output
+    assert not home.exists()  # nothing was written, not even the ledger

@@ -121,10 +121,11 @@ def _mase_scales(grid: pd.DataFrame, spec: PanelSpec, forecasts: pd.DataFrame) -
     """MASE denominators per fold and series, from the history before each cutoff."""
     season = spec.season if spec.freq == "D" else 1
     out = []
-    for k, cutoff in forecasts.groupby("fold")["cutoff"].first().items():
+    cutoffs = forecasts.groupby("fold")["cutoff"].first()
+    for k, cutoff in zip(cutoffs.index.to_numpy(int), cutoffs.to_numpy(int)):
         hist = grid.loc[grid["_t"] <= cutoff]
         s = M.mase_scale(hist, spec.id_cols, "_t", spec.target_col, season).reset_index()
-        out.append(s.assign(fold=k))
+        out.append(s.assign(fold=int(k)))
     return pd.concat(out, ignore_index=True)
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from typing import Literal
 
 import lightgbm as lgb
 import numpy as np
@@ -126,7 +127,7 @@ class DemandForecaster(BaseEstimator):
         return leaves, child
 
     def _dataset(self, X: pd.DataFrame, target: np.ndarray) -> lgb.Dataset:
-        cats = list(self.spec.static_cols) or "auto"
+        cats: list[str] | Literal["auto"] = list(self.spec.static_cols) or "auto"
         return lgb.Dataset(X, label=target, categorical_feature=cats, params={"max_bin": self.max_bin}, free_raw_data=False)
 
     def _fit_quantiles(self, X: pd.DataFrame, target: np.ndarray, period: np.ndarray, full: lgb.Dataset) -> None:
@@ -224,8 +225,11 @@ class DemandForecaster(BaseEstimator):
         keep = max(WINDOWS[self.spec.freq][-1], YEARLY_LAG[self.spec.freq]) + self.horizon + 1
         t = pd.to_datetime(panel[self.spec.time_col])
         last = t.max()
-        offset = {"D": pd.Timedelta(days=keep), "W": pd.Timedelta(weeks=keep), "M": pd.DateOffset(months=keep)}
-        return panel.loc[t > last - offset[self.spec.freq]].copy()
+        if self.spec.freq == "M":
+            start = last - pd.DateOffset(months=keep)
+        else:
+            start = last - pd.Timedelta(weeks=keep) if self.spec.freq == "W" else last - pd.Timedelta(days=keep)
+        return panel.loc[t > start].copy()
 
     # -------------------------------------------------------------- predict
     def predict(self, panel: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -262,7 +266,7 @@ class DemandForecaster(BaseEstimator):
         qcols = [quantile_column(q) for q in sorted(self.quantiles)]
         if qcols:
             q = np.column_stack(
-                [self.models_[c].predict(X, num_threads=self.threads) + self.quantile_shift_[c] for c in qcols]
+                [np.asarray(self.models_[c].predict(X, num_threads=self.threads)) + self.quantile_shift_[c] for c in qcols]
             ) * scale[:, None]
             out[qcols] = np.maximum(np.sort(q, axis=1), 0.0)
         return out

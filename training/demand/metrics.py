@@ -12,7 +12,7 @@ Conventions (documented in docs/DEMAND.md):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -53,7 +53,7 @@ def pinball(y: object, f: object, q: float) -> float:
     return float(np.mean(np.maximum(q * diff, (q - 1.0) * diff))) if ya.size else float("nan")
 
 
-def weighted_quantile_loss(y: object, quantile_forecasts: dict[float, object]) -> float:
+def weighted_quantile_loss(y: object, quantile_forecasts: Mapping[float, object]) -> float:
     """Mean over quantiles of 2 * sum pinball / sum|y| (GluonTS' mean_wQuantileLoss)."""
     ya = np.asarray(y, dtype=float)
     denom = np.abs(ya).sum()

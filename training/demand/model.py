@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import mlflow.pyfunc
 import pandas as pd
+from mlflow.pyfunc import PythonModel
 
 from training.demand.forecaster import DemandForecaster
 
 
-class DemandModel(mlflow.pyfunc.PythonModel):
+class DemandModel(PythonModel):
     """Pyfunc wrapper: its input is a panel (history, plus optional future rows with
     known-future columns and an empty target), because each forecast depends on the
     series' history and not on one row alone."""

@@ -278,7 +278,7 @@ def run_demand_stage(settings: Settings, folds: int = 2) -> DemandStageResult:
 
     started = time.perf_counter()
     inputs = retail_inputs(settings)
-    fast = {"n_estimators": 80, "quantile_estimators": 30}  # demo budget: well under a minute
+    fast: dict[str, Any] = {"n_estimators": 80, "quantile_estimators": 30}  # demo budget: well under a minute
     backtest = backtest_demand(settings, inputs, folds, **fast)
     trained = train_demand(settings, inputs.without_truth(), inputs.spec, inputs.source, **fast)
     promoted = None

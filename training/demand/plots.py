@@ -14,7 +14,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from training.demand.panel import PanelSpec  # noqa: E402
 
 
-def sample_series(forecasts: pd.DataFrame, spec: PanelSpec, n: int = 6) -> list[tuple]:
+def sample_series(forecasts: pd.DataFrame, spec: PanelSpec, n: int = 6) -> list[tuple[object, ...]]:
     """The `n` series with the most volume in `forecasts`, spread over the volume ranking."""
     volume = forecasts.groupby(list(spec.id_cols), observed=True)["mean"].sum().sort_values(ascending=False)
     if volume.empty:
@@ -28,7 +28,7 @@ def forecast_figure(
     history: pd.DataFrame,
     forecasts: pd.DataFrame,
     spec: PanelSpec,
-    series: Sequence[tuple],
+    series: Sequence[tuple[object, ...]],
     actual_col: str | None = None,
     lookback: int = 56,
 ) -> Figure:
@@ -73,7 +73,7 @@ def horizon_figure(by_horizon: pd.DataFrame) -> Figure:
 def importance_figure(importance: pd.Series, top: int = 20) -> Figure:
     imp = importance.head(top)[::-1]
     fig, ax = plt.subplots(figsize=(6, 0.3 * len(imp) + 1))
-    ax.barh(imp.index, imp.values)
+    ax.barh(imp.index.astype(str), imp.to_numpy(float))
     ax.set_xlabel("gain (mean model)")
     fig.tight_layout()
     return fig

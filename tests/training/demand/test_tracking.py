@@ -113,3 +113,35 @@ def test_cli_names_unreadable_and_empty_panels(tmp_path: Path) -> None:
         args = ["--home", str(tmp_path / "h"), "backtest", "demand", "--panel", str(path)]
         res = runner.invoke(app, [*args, "--id", "sku", "--time", "week", "--freq", "W"])
         assert res.exit_code == 2 and message in res.output, (path, res.output)
+
+
+def test_backtest_checks_model_options_before_any_fold(tmp_path: Path) -> None:
+    args = ["--home", str(tmp_path / "h"), "backtest", "demand", "--panel", str(WEEKLY), "--id", "sku",
+            "--time", "week", "--freq", "W"]
+    for option, message in ((["--objective", "nope"], "objective must be"), (["--horizon", "0"], "horizon must be"),
+                            (["--folds", "40"], "need more than")):
+        res = CliRunner().invoke(app, [*args, *option])
+        assert res.exit_code == 2 and message in res.output, res.output
+        assert "backtest folds" not in res.output  # no progress bar was started
+
+
+def test_models_list_fits_the_terminal_and_never_cuts_an_identifier(settings, tmp_path: Path) -> None:
+    import os
+    import re
+    import subprocess
+    import sys
+
+    panel = simulate_panel(n_series=3, days=120, seed=1)
+    train_demand(settings, panel, SIM_SPEC, "sim", horizon=7, n_estimators=10, quantile_estimators=5)
+    for columns in (80, 40):  # a real terminal of that width (TTY_COMPATIBLE makes rich treat the pipe as one)
+        env = {**os.environ, "TTY_COMPATIBLE": "1", "COLUMNS": str(columns), "NO_COLOR": "1",
+               "OMNICAST_HOME": str(settings.home)}
+        done = subprocess.run([sys.executable, "-m", "omnicast.cli", "models", "list"], env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        lines = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in done.stdout.splitlines()]
+        assert any(re.search(r"omnicast-demand(\s+│\s+| v)1\b", line) for line in lines), lines
+        assert not any("…" in line for line in lines)
+        if columns == 80:
+            assert max(len(line) for line in lines if line.startswith(("┏", "│", "└"))) <= 80
+        assert f"tracking store: {settings.tracking_uri}" in lines

@@ -126,7 +126,7 @@ def _neighbour_scores(neigh: np.ndarray, score: np.ndarray, seeds: np.ndarray, n
 
 
 def _popcount(x: np.ndarray) -> np.ndarray:
-    return np.unpackbits(x.astype(">u2").view(np.uint8).reshape(-1, 2), axis=1).sum(axis=1)
+    return np.asarray(np.unpackbits(x.astype(">u2").view(np.uint8).reshape(-1, 2), axis=1).sum(axis=1))
 
 
 def features(cands: Candidates, state: ShopperState, items: ItemIndex, ctx: Context, month: int) -> np.ndarray:

@@ -81,7 +81,7 @@ def compile_ranker(ranker: Ranker, out_dir: Path, rows: np.ndarray | None) -> Co
     return report
 
 
-def compile_boosters(boosters: list, out_dir: Path, rows: np.ndarray) -> CompileReport:
+def compile_boosters(boosters: list[Any], out_dir: Path, rows: np.ndarray) -> CompileReport:
     """Compile every booster of an uplift model (one row per request: cheap to check)."""
     import lleaves
 
@@ -121,7 +121,7 @@ def _lleaves_predict(model: Any) -> Predict:
     return predict
 
 
-def load_compiled_boosters(out_dir: Path, boosters: list) -> list[Predict] | None:
+def load_compiled_boosters(out_dir: Path, boosters: list[Any]) -> list[Predict] | None:
     meta_path = out_dir / "compiled.json"
     if not boosters or not meta_path.exists():
         return None

@@ -55,7 +55,7 @@ class ItemIndex:
     @property
     def margin_rate(self) -> np.ndarray:
         with np.errstate(invalid="ignore", divide="ignore"):
-            return (self.price - self.unit_cost) / self.price
+            return np.asarray((self.price - self.unit_cost) / self.price)
 
     def positions(self, skus: list[str] | tuple[str, ...]) -> np.ndarray:
         """Item index per SKU (-1 unknown)."""

@@ -24,6 +24,7 @@ from training.nbo.backtest import NBOBacktest, cutoffs, fit_ranker, ranking_back
 from training.nbo.candidates import Context
 from training.nbo.dataset import History, NBODataError, items_at, load_history, ranking_set
 from training.nbo.exploration import build_waves
+from training.nbo.items import ItemIndex
 from training.nbo.model import NBOModel, example_requests
 from training.nbo.scorer import NBOScorer
 from training.nbo.state import ShopperState
@@ -181,7 +182,7 @@ def _fit_uplift(history: History, settings: Settings) -> tuple[
     return model, learner, scores, mean, waves[0].x[:500].astype(np.float64)
 
 
-def latest_stock(settings: Settings, items) -> StockMatrix:
+def latest_stock(settings: Settings, items: ItemIndex) -> StockMatrix:
     """The newest sellable units per location x SKU from the location_stock feature table."""
     path = settings.paths.feature_table("location_stock")
     if not path.exists():

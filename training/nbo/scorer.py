@@ -30,6 +30,7 @@ import numpy as np
 from serving.rules import (
     OfferCatalog,
     Origin,
+    Routes,
     RoutingPolicy,
     RuleConfig,
     Shopper,
@@ -156,7 +157,7 @@ class NBOScorer:
         return best, eiv_best, up_best, checked.dropped()
 
     def _shown(self, rank: int, i: int, cands: Candidates, p: np.ndarray, price: np.ndarray, margin: np.ndarray,
-               best_offer: np.ndarray, best_eiv: np.ndarray, best_uplift: np.ndarray, routes, state: ShopperState,
+               best_offer: np.ndarray, best_eiv: np.ndarray, best_uplift: np.ndarray, routes: Routes, state: ShopperState,
                live: _LiveOffers) -> ScoredOffer:
         item = int(cands.item[i])
         sources = tuple(cands.source_names(i))

@@ -21,12 +21,20 @@ app = typer.Typer(help="Next best offer: offer policies on randomised tests, rec
 Horizon = Annotated[int, typer.Option("--horizon", min=1, max=365, help="Days after a cut-off whose purchases count.")]
 Cutoffs = Annotated[int, typer.Option("--cutoffs", min=1, max=24, help="Training cut-offs, one horizon apart.")]
 MaxCustomers = Annotated[int, typer.Option("--max-customers", min=50, help="Shoppers sampled per cut-off.")]
+Learners = Annotated[str, typer.Option("--learners", help="Uplift learners to choose from: t, s, dr, logit_t, logit_s.")]
+ALL_LEARNERS = "logit_t,logit_s,t,s,dr"
 
 
-def _options(horizon: int, cutoffs: int, max_customers: int) -> Any:
+def _options(horizon: int, cutoffs: int, max_customers: int, learners: str = ALL_LEARNERS) -> Any:
     from training.nbo.pipeline import NBOOptions
+    from training.nbo.uplift import LEARNERS
 
-    return NBOOptions(horizon_days=horizon, train_cutoffs=cutoffs, max_customers=max_customers)
+    chosen = csv_list(learners)
+    unknown = [x for x in chosen if x not in LEARNERS]
+    if unknown or not chosen:
+        raise OptionError(f"--learners {learners!r}: choose from {', '.join(LEARNERS)}")
+    return NBOOptions(horizon_days=horizon, train_cutoffs=cutoffs, max_customers=max_customers,
+                      learners=tuple(chosen))
 
 
 def _table(title: str, frame: Any, fmt: str = "{:.4f}", caption: str | None = None) -> Any:
@@ -46,13 +54,16 @@ def backtest(
     cutoffs: Cutoffs = 3,
     max_customers: MaxCustomers = 4000,
     value: Annotated[bool, typer.Option(help="Also value the offer policy on the newest exploration.")] = True,
+    learners: Learners = ALL_LEARNERS,
 ) -> None:
     """Time-split backtest: NDCG@10 / recall@10 vs popularity, item-item and implicit ALS; offer value vs oracle."""
     from training.nbo.pipeline import backtest_nbo
 
     settings = get_settings(ctx)
+    with user_errors():
+        options = _options(horizon, cutoffs, max_customers, learners)
     with user_errors(), progress_bars():
-        run = backtest_nbo(settings, _options(horizon, cutoffs, max_customers), value=value)
+        run = backtest_nbo(settings, options, value=value)
     r = run.result.ranking
     console.print(_table(f"next-purchase ranking at {r.test_cutoff} ({r.shoppers:,} shoppers, {horizon} days)",
                          r.table, caption=f"candidate recall {r.candidate_recall:.3f}"))
@@ -75,13 +86,16 @@ def train(
     cutoffs: Cutoffs = 3,
     max_customers: MaxCustomers = 4000,
     register: Annotated[bool, typer.Option(help="Register the scorer as omnicast-nbo.")] = True,
+    learners: Learners = ALL_LEARNERS,
 ) -> None:
     """Fit the ranker and the uplift model; log and register the scorer in MLflow."""
     from training.nbo.pipeline import train_nbo
 
     settings = get_settings(ctx)
+    with user_errors():
+        options = _options(horizon, cutoffs, max_customers, learners)
     with user_errors(), progress_bars():
-        out = train_nbo(settings, _options(horizon, cutoffs, max_customers), register=register)
+        out = train_nbo(settings, options, register=register)
     learner = f", uplift {out.learner}-learner" if out.learner else ", no exploration: no uplift model"
     console.print(f"trained the ranker on {out.train_rows:,} rows{learner} in {out.seconds:.1f}s; MLflow run {out.run_id}")
     if out.version:

@@ -28,7 +28,7 @@ from training.nbo import evaluate
 from training.nbo.dataset import History, NBODataError, RankingSet, ranking_set
 from training.nbo.exploration import Wave, build_waves
 from training.nbo.ranker import Ranker
-from training.nbo.uplift import UpliftModel, choose_learner, greedy_policy, policy_value_ipw
+from training.nbo.uplift import LEARNERS, Learner, UpliftModel, choose_learner, greedy_policy, policy_value_ipw
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +138,8 @@ def _ranking_table(scores: list[evaluate.RankingScores], n_boot: int, seed: int)
 
 
 def value_backtest(history: History, truth_file: Path | None, seed: int = 42, threads: int = 1,
-                   n_boot: int = 500, waves: list[Wave] | None = None) -> ValueResult:
+                   n_boot: int = 500, waves: list[Wave] | None = None,
+                   learners: tuple[Learner, ...] = LEARNERS) -> ValueResult:
     waves = waves if waves is not None else build_waves(history)
     if len(waves) < 2:
         raise NBODataError("the value backtest needs two exploration waves (train on older, test on the newest)")
@@ -147,7 +148,8 @@ def value_backtest(history: History, truth_file: Path | None, seed: int = 42, th
     arm = np.concatenate([w.arm for w in train])
     y = np.concatenate([w.y for w in train])
     value = np.vstack([w.value for w in train])
-    learner, learner_scores = choose_learner(x, arm, y, value, OFFER_KINDS, seed=seed, threads=threads)
+    learner, learner_scores = choose_learner(x, arm, y, value, OFFER_KINDS, seed=seed, threads=threads,
+                                             learners=learners)
     model = UpliftModel(OFFER_KINDS, learner, seed=seed, threads=threads).fit(x, arm, y)
     uplift = model.predict_uplift(test.x)
     policy = greedy_policy(uplift, test.value)

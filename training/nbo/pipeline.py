@@ -23,12 +23,12 @@ from training.nbo.api import ScoreResult
 from training.nbo.backtest import NBOBacktest, cutoffs, fit_ranker, ranking_backtest, value_backtest
 from training.nbo.candidates import Context
 from training.nbo.dataset import History, NBODataError, items_at, load_history, ranking_set
-from training.nbo.exploration import build_waves
+from training.nbo.exploration import Wave, build_waves
 from training.nbo.items import ItemIndex
 from training.nbo.model import NBOModel, example_requests
 from training.nbo.scorer import NBOScorer
 from training.nbo.state import ShopperState
-from training.nbo.uplift import UpliftModel, choose_learner
+from training.nbo.uplift import LEARNERS, Learner, UpliftModel, choose_learner
 
 log = logging.getLogger(__name__)
 ONLINE_TABLES = ("customer_profile", "customer_consent", "customer_activity", "customer_affinity")
@@ -40,6 +40,7 @@ class NBOOptions:
     train_cutoffs: int = 3
     max_customers: int | None = 4000  # per cut-off, to bound training time
     n_estimators: int = 120
+    learners: tuple[Learner, ...] = LEARNERS  # uplift learners the offline choice considers
 
 
 @dataclass(frozen=True)
@@ -76,15 +77,17 @@ def history_of(settings: Settings) -> History:
 
 
 def backtest_nbo(settings: Settings, options: NBOOptions = NBOOptions(), track_run: bool = True,
-                 value: bool = True) -> BacktestNBORun:
-    history = history_of(settings)
+                 value: bool = True, history: History | None = None,
+                 waves: list[Wave] | None = None) -> BacktestNBORun:
+    history = history or history_of(settings)
     ranking = ranking_backtest(history, options.horizon_days, options.train_cutoffs, options.max_customers,
                                settings.seed, settings.threads)
     result = NBOBacktest(ranking)
     if value:
         try:
             truth = settings.paths.truth_file("offer_value.parquet")
-            result.value = value_backtest(history, truth if truth.exists() else None, settings.seed, settings.threads)
+            result.value = value_backtest(history, truth if truth.exists() else None, settings.seed, settings.threads,
+                                          waves=waves, learners=options.learners)
         except NBODataError as exc:
             result.notes.append(f"offer value not evaluated: {exc}")
     if not track_run:
@@ -119,10 +122,11 @@ def _ranking_metrics(result: NBOBacktest) -> dict[str, float]:
     return out
 
 
-def train_nbo(settings: Settings, options: NBOOptions = NBOOptions(), register: bool = True) -> TrainedNBO:
+def train_nbo(settings: Settings, options: NBOOptions = NBOOptions(), register: bool = True,
+              history: History | None = None, waves: list[Wave] | None = None) -> TrainedNBO:
     """Fit the ranker on the newest cut-offs and the uplift model on every exploration; log and register."""
     started = time.perf_counter()
-    history = history_of(settings)
+    history = history or history_of(settings)
     test_cut, train_cuts = cutoffs(history, options.horizon_days, options.train_cutoffs - 1)
     sets = []
     for cut in (test_cut, *train_cuts):  # the newest cut-off with complete labels, and earlier ones
@@ -134,7 +138,7 @@ def train_nbo(settings: Settings, options: NBOOptions = NBOOptions(), register: 
     if not sets:
         raise NBODataError(f"no cut-off has shoppers with history and later purchases (horizon {options.horizon_days} days)")
     ranker = fit_ranker(sets, settings.seed, settings.threads, options.n_estimators)
-    uplift, learner, scores, mean_uplift, uplift_rows = _fit_uplift(history, settings)
+    uplift, learner, scores, mean_uplift, uplift_rows = _fit_uplift(history, settings, options.learners, waves)
     now = pd.Timestamp(history.purchases["ts"].max()).tz_convert("UTC").floor("D") + pd.Timedelta(days=1)
     items = items_at(history, now)
     rng = np.random.default_rng(settings.seed)
@@ -165,10 +169,11 @@ def train_nbo(settings: Settings, options: NBOOptions = NBOOptions(), register: 
                       time.perf_counter() - started)
 
 
-def _fit_uplift(history: History, settings: Settings) -> tuple[
+def _fit_uplift(history: History, settings: Settings, learners: tuple[Learner, ...] = LEARNERS,
+                waves: list[Wave] | None = None) -> tuple[
         UpliftModel | None, str | None, dict[str, float], np.ndarray, np.ndarray | None]:
     try:
-        waves = build_waves(history)
+        waves = waves if waves is not None else build_waves(history)
     except NBODataError as exc:
         log.info("no uplift model: %s", exc)
         return None, None, {}, np.zeros(len(OFFER_KINDS)), None
@@ -176,7 +181,8 @@ def _fit_uplift(history: History, settings: Settings) -> tuple[
     arm = np.concatenate([w.arm for w in waves])
     y = np.concatenate([w.y for w in waves])
     value = np.vstack([w.value for w in waves])
-    learner, scores = choose_learner(x, arm, y, value, OFFER_KINDS, seed=settings.seed, threads=settings.threads)
+    learner, scores = choose_learner(x, arm, y, value, OFFER_KINDS, seed=settings.seed, threads=settings.threads,
+                                     learners=learners)
     model = UpliftModel(OFFER_KINDS, learner, seed=settings.seed, threads=settings.threads).fit(x, arm, y)
     mean = np.clip(model.predict_uplift(waves[0].x).mean(axis=0), 0.0, None)
     return model, learner, scores, mean, waves[0].x[:500].astype(np.float64)
@@ -239,9 +245,15 @@ def run_nbo_stage(settings: Settings, options: NBOOptions | None = None) -> NBOS
     from training import registry
 
     started = time.perf_counter()
-    options = options or NBOOptions(train_cutoffs=2, max_customers=1500, n_estimators=80)
-    bt = backtest_nbo(settings, options)
-    trained = train_nbo(settings, options)
+    options = options or NBOOptions(train_cutoffs=2, max_customers=1200, n_estimators=80,
+                                    learners=("logit_t", "logit_s", "t"))
+    history = history_of(settings)
+    try:
+        waves: list[Wave] | None = build_waves(history)
+    except NBODataError:
+        waves = None
+    bt = backtest_nbo(settings, options, history=history, waves=waves)
+    trained = train_nbo(settings, options, history=history, waves=waves)
     promoted = None
     if registry.alias_version(settings, tracking.MODEL_NAME) is None and trained.version:
         promoted = tracking.promote(settings, trained.version, compile_model=False)["promotion"].version

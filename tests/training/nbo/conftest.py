@@ -35,7 +35,8 @@ def trained(tiny_settings: Settings, tmp_path_factory: pytest.TempPathFactory):
     """A registered scorer (small budget) in its own data home copy's MLflow store."""
     from training.nbo.pipeline import NBOOptions, train_nbo
 
-    return train_nbo(tiny_settings, NBOOptions(train_cutoffs=2, max_customers=300, n_estimators=30))
+    return train_nbo(tiny_settings, NBOOptions(train_cutoffs=2, max_customers=300, n_estimators=30,
+                                               learners=("logit_t", "t")))
 
 
 def fixture_path(name: str) -> Path:

@@ -92,12 +92,15 @@ def test_train_and_backtest_commands(tiny_settings, tmp_path) -> None:
     shutil.copytree(tiny_settings.paths.root, home, ignore=shutil.ignore_patterns("mlruns", "feast"))
     runner = CliRunner()
     args = ["--home", str(home)]
-    res = runner.invoke(app, [*args, "backtest", "nbo", "--cutoffs", "2", "--max-customers", "200"])
+    res = runner.invoke(app, [*args, "backtest", "nbo", "--learners", "nope"])
+    assert res.exit_code == 2 and "--learners 'nope'" in res.output
+    res = runner.invoke(app, [*args, "backtest", "nbo", "--cutoffs", "2", "--max-customers", "200",
+                              "--learners", "logit_t,t"])
     assert res.exit_code == 0, res.output
     out = " ".join(res.output.split())
     for method in ("LightGBM lambdarank", "popularity", "item-item", "implicit ALS", "oracle (true value)"):
         assert method in out
-    res = runner.invoke(app, [*args, "train", "nbo", "--cutoffs", "1", "--max-customers", "200"])
+    res = runner.invoke(app, [*args, "train", "nbo", "--cutoffs", "1", "--max-customers", "200", "--learners", "logit_t"])
     assert res.exit_code == 0, res.output
     assert "registered omnicast-nbo version 1" in res.output
     res = runner.invoke(app, [*args, "models", "promote", "omnicast-nbo", "1"])

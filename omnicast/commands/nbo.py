@@ -29,12 +29,11 @@ def _options(horizon: int, cutoffs: int, max_customers: int, learners: str = ALL
     from training.nbo.pipeline import NBOOptions
     from training.nbo.uplift import LEARNERS
 
-    chosen = csv_list(learners)
-    unknown = [x for x in chosen if x not in LEARNERS]
-    if unknown or not chosen:
+    names = csv_list(learners)
+    chosen = tuple(x for x in LEARNERS if x in names)
+    if len(chosen) != len(set(names)) or not chosen:
         raise OptionError(f"--learners {learners!r}: choose from {', '.join(LEARNERS)}")
-    return NBOOptions(horizon_days=horizon, train_cutoffs=cutoffs, max_customers=max_customers,
-                      learners=tuple(chosen))
+    return NBOOptions(horizon_days=horizon, train_cutoffs=cutoffs, max_customers=max_customers, learners=chosen)
 
 
 def _table(title: str, frame: Any, fmt: str = "{:.4f}", caption: str | None = None) -> Any:

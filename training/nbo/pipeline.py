@@ -228,7 +228,7 @@ def sample_recommendations(settings: Settings, scorer: NBOScorer, stock: StockMa
     out = []
     for row in online_rows(settings, n):
         state = ShopperState.from_online(row, scorer.items)
-        home = row.get("preferred_store")
+        home = row.get("preferred_store") if state.personalized else None  # the profile's store needs consent
         at = locs.index.get(str(home), -1) if home else -1
         ctx = Context(channel="web", lat=float(locs.lat[at]) if at >= 0 else None,
                       lon=float(locs.lon[at]) if at >= 0 else None)

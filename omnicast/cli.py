@@ -10,7 +10,7 @@ import typer
 from typer.core import TyperGroup
 
 from omnicast import __version__
-from omnicast.commands import backtest, data, demo, experiment, features, forecast, models, privacy, train
+from omnicast.commands import backtest, data, demo, experiment, features, forecast, models, nbo, privacy, train
 from omnicast.commands.context import SettingsOverrides
 from omnicast.env import CONFIG_ENV, disable_telemetry
 
@@ -99,6 +99,8 @@ app.add_typer(backtest.app, name="backtest")
 app.add_typer(models.app, name="models")
 app.add_typer(forecast.app, name="forecast")
 app.add_typer(_planned("serve", "Run the BentoML scoring service."), name="serve")
+app.add_typer(nbo.app, name="nbo")
+nbo.register(train.app, backtest.app)
 app.add_typer(experiment.app, name="experiment")
 app.add_typer(_planned("monitor", "Drift and model-quality monitoring with Evidently."), name="monitor")
 app.add_typer(privacy.app, name="privacy")

@@ -13,7 +13,7 @@ one place (and a reviewer can see the whole of it here).
     offline/identity_map.parquet, offline/identity_stats.json
     offline/store_sku_daily.parquet   the demand panel
     feast/                    feature_store.yaml, registry, SQLite online store
-    mlruns/                   MLflow SQLite backend and artefacts
+    mlruns/                   MLflow SQLite backend and artefacts (compiled/: champions compiled at promotion)
     monitoring/               Evidently workspace and run summaries
     reports/                  forecasts, experiment reports
     privacy/                  erasure ledger and audit log
@@ -123,6 +123,11 @@ class DataHome:
     @property
     def mlflow_artifacts(self) -> Path:
         return self.mlruns / "artifacts"
+
+    @property
+    def compiled_models(self) -> Path:
+        """Champion models compiled at promotion time (e.g. lleaves shared objects), per name-version."""
+        return self.mlruns / "compiled"
 
     # --- outputs ---------------------------------------------------------
     @property

@@ -92,6 +92,12 @@ def _demand(settings: Settings, options: DemoOptions) -> list[SummaryLine]:
     ]
 
 
+def _nbo(settings: Settings, options: DemoOptions) -> list[SummaryLine]:
+    from training.nbo.pipeline import describe_stage, run_nbo_stage
+
+    return [SummaryLine(what, text) for what, text in describe_stage(run_nbo_stage(settings), settings)]
+
+
 def _experiment(settings: Settings, options: DemoOptions) -> list[SummaryLine]:
     from experiments.demo import report_demo_experiment
 
@@ -104,6 +110,7 @@ STAGES: tuple[tuple[str, Stage], ...] = (
     ("ingest and validate", _ingest),
     ("identity, profile, Feast", _features),
     ("demand: backtest, train, forecast", _demand),
+    ("next best offer: backtest, train, recommend", _nbo),
     ("A/B experiment report", _experiment),
 )
 

@@ -33,12 +33,13 @@ VIEWS: dict[str, tuple[Entity, ...]] = {
     "customer_profile": (customer,),
     "customer_consent": (customer,),
     "customer_activity": (customer,),
+    "customer_affinity": (customer,),
     "product_features": (product,),
     "location_stock": (location, product),
     "location_info": (location,),
     "store_sku_daily": (location, product),
 }
-OPTIONAL_VIEWS = {"store_sku_daily"}  # present once the demand panel has been built
+OPTIONAL_VIEWS = {"store_sku_daily", "customer_affinity"}  # the panel; affinity from profile builds since NBO
 # Views the storefront / consent API update in real time, by push source name.
 PUSH_SOURCES = {"customer_activity": "customer_activity_push", "customer_consent": "customer_consent_push"}
 PUSH_SOURCE = PUSH_SOURCES["customer_activity"]
@@ -101,7 +102,8 @@ def repo_objects(tables_dir: Path) -> list:
 
 def _services(views: dict[str, FeatureView]) -> list[FeatureService]:
     """One service per consumer: what a model or a serving lookup reads in one call."""
-    customer_views = [views[v] for v in ("customer_profile", "customer_consent", "customer_activity")]
+    customer_views = [views[v] for v in ("customer_profile", "customer_consent", "customer_activity",
+                                         "customer_affinity") if v in views]
     demand = [views[v] for v in ("store_sku_daily", "product_features", "location_stock") if v in views]
     # list(...): FeatureService declares list[FeatureView | OnDemandFeatureView | ...], and lists are invariant
     return [

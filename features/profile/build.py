@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from features.profile import activity, consent, customer, location, product
+from features.profile import activity, affinity, consent, customer, location, product
 from features.profile.inputs import OPTIONAL, REQUIRED, connect, read_validated, register
 
 TABLES = (
     "customer_profile",
     "customer_consent",
     "customer_activity",
+    "customer_affinity",
     "product_features",
     "location_stock",
     "location_info",
@@ -87,6 +88,7 @@ def build_profile_tables(
         "customer_profile": lambda: customer.build_customer_profile(con, as_of),
         "customer_consent": lambda: consent.build_consent(con, as_of),
         "customer_activity": lambda: activity.build_activity(con, cart_ttl_days),
+        "customer_affinity": lambda: affinity.build_affinity(con, as_of),
         "product_features": lambda: product.build_product(con, as_of, safety_buffer, product_history_days),
         "location_stock": lambda: location.build_location_stock(con, safety_buffer),
         "location_info": lambda: location.build_location_info(con),

@@ -283,7 +283,8 @@ def build_prices(cfg: GeneratorConfig, cal: Calendar, loc: Locations, prod: Prod
     return PriceCalendar(price=price, promo=promo, zone_index=zone_index)
 
 
-# The offer-response truth: uplift in 28-day purchase probability by segment x offer kind.
+# What the marketer believes each segment responds to (plans the offer-policy test); the
+# true per-shopper response is features.synthetic.response.
 # Rows follow customers.SEGMENTS, columns contracts.OFFER_KINDS.
 OFFER_UPLIFT = np.array([
     # discount bundle free_ship points content

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from omnicast.errors import OmnicastError
 
-GENERATOR_VERSION = "1.0"
+GENERATOR_VERSION = "1.1"  # 1.1: per-shopper offer response, exploration rounds
 
 # One independent random stream per component, in a fixed order: adding a new
 # component at the end never changes the numbers the others draw.
@@ -82,6 +82,8 @@ class GeneratorConfig(BaseModel):
     experiment_end_offset: int = Field(14, ge=0, le=365, description="Days from experiment end to end.")
     experiment_uplift_scale: float = Field(1.0, ge=0.0, le=5.0, description="Scales true offer uplift.")
     explore_days: int = Field(28, ge=0, le=120, description="Offer-kind exploration window (0: none).")
+    explore_rounds: int = Field(1, ge=1, le=12,
+                                description="Exploration waves, each re-randomising every unit (as history allows).")
 
     @model_validator(mode="after")
     def _experiment_fits(self) -> GeneratorConfig:
@@ -132,11 +134,11 @@ PRESETS: dict[str, dict[str, Any]] = {
     "tiny": dict(customers=400, stores=3, skus=40, days=240, start_date=date(2024, 5, 5),
                  store_daily_units=25.0, pickup_points=1),
     "demo": dict(customers=3000, stores=5, skus=150, days=548, start_date=date(2023, 7, 2),
-                 store_daily_units=55.0),
+                 store_daily_units=55.0, explore_rounds=3),
     "small": dict(customers=10_000, stores=8, skus=300, days=730, start_date=date(2023, 1, 1),
-                  store_daily_units=45.0, pickup_points=5),
+                  store_daily_units=45.0, pickup_points=5, explore_rounds=6),
     "medium": dict(customers=30_000, stores=10, skus=400, days=730, start_date=date(2023, 1, 1),
-                   store_daily_units=70.0, dcs=2, pickup_points=8),
+                   store_daily_units=70.0, dcs=2, pickup_points=8, explore_rounds=6),
     "large": dict(customers=60_000, stores=12, skus=500, days=730, start_date=date(2023, 1, 1),
-                  store_daily_units=100.0, dcs=2, pickup_points=12),
+                  store_daily_units=100.0, dcs=2, pickup_points=12, explore_rounds=6),
 }

@@ -82,6 +82,7 @@ class Persons:
     start_day: np.ndarray  # first day they shop (may be 0 = before history)
     household: np.ndarray
     has: np.ndarray  # bool (P, len(SYSTEMS))
+    deal: np.ndarray  # deal proneness: the segment's promotion affinity times a personal factor
 
     @property
     def n(self) -> int:
@@ -107,7 +108,8 @@ def build_persons(cfg: GeneratorConfig, loc: Locations, days: int, rng: np.rando
     household[order] = hh_of_slot
     has = rng.random((n, len(SYSTEMS))) < ACCOUNT_PROB[segment]
     has[~has.any(axis=1), 0] = True  # everyone is known to at least the POS
-    return Persons(segment, home, activity, category_pref, brand_affinity, start_day, household, has)
+    deal = PROMO_AFFINITY[segment] * rng.lognormal(-0.18, 0.6, n)  # drawn last: earlier draws unchanged
+    return Persons(segment, home, activity, category_pref, brand_affinity, start_day, household, has, deal)
 
 
 @dataclass(frozen=True)

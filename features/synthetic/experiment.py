@@ -6,11 +6,13 @@ consent was granted and never withdrawn (a campaign may only target those):
 - "offer-policy-v1" (near the end of history): control vs treatment, where
   treatment sends each segment its best offer kind. The A/B engine recovers it.
 - "offer-explore-v1" (an earlier window, when history has room): control vs one
-  randomly assigned offer kind per unit, so that the uplift of every segment x
-  offer kind (catalog.OFFER_UPLIFT, the offer-response truth) can be learned.
+  randomly assigned offer kind per unit, so that every shopper's response to
+  every offer kind (`response`, the offer-response truth) can be learned. With
+  `explore_rounds` > 1, further waves "offer-explore-v1-r2", ... run before it
+  (each 14 days apart, as history allows), re-randomising every unit.
 
 Assignment is sha256(experiment id:unit) modulo the number of variants. A unit
-sent an offer of kind k places, with probability OFFER_UPLIFT[segment, k], one
+sent an offer of kind k places, with probability response.uplift[shopper, k], one
 extra online order between exposure and the window's end. Those incremental
 orders are planned before the stock simulation (they consume DC stock like any
 order) and tagged, so the exact effect in the sample is known (see `effect`).
@@ -35,7 +37,7 @@ EXPLORE_ID = "offer-explore-v1"
 EXPOSURE_RATE = 0.95  # share of eligible units reached by the campaign in the window
 GAP_DAYS = 14  # between the exploration window and the policy test
 WARM_UP_DAYS = 28  # history needed before the exploration window
-BEST_KIND = OFFER_UPLIFT.argmax(axis=1)  # the policy's offer kind per segment
+BEST_KIND = OFFER_UPLIFT.argmax(axis=1)  # the policy's offer kind per segment (the marketer's belief)
 OFFER_VALUE = {0: 0.15, 1: 0.5, 2: 4.95, 3: 300.0, 4: 0.0}  # campaign offers, by kind
 OFFER_COST = {0: 4.5, 1: 6.0, 2: 4.95, 3: 3.0, 4: 0.05}  # expected cost per redemption
 
@@ -54,14 +56,23 @@ class Design:
         return variant - 1  # exploration: variant k sends OFFER_KINDS[k - 1]
 
 
+def explore_id(round_no: int) -> str:
+    """The exploration wave's experiment id: the newest is EXPLORE_ID, earlier ones -r2, -r3, ..."""
+    return EXPLORE_ID if round_no == 1 else f"{EXPLORE_ID}-r{round_no}"
+
+
 def designs(cfg: GeneratorConfig) -> list[Design]:
-    """The policy test always; the exploration window only if history has room for it."""
+    """The policy test always; exploration waves (newest first) while history has room for them."""
     end = cfg.days - cfg.experiment_end_offset
     start = end - cfg.experiment_days
     out = [Design(EXPERIMENT_ID, ("control", "treatment"), start, end)]
     explore_end = start - GAP_DAYS
-    if cfg.explore_days and explore_end - cfg.explore_days >= WARM_UP_DAYS:
-        out.append(Design(EXPLORE_ID, ("control", *OFFER_KINDS), explore_end - cfg.explore_days, explore_end))
+    for round_no in range(1, cfg.explore_rounds + 1):
+        if not cfg.explore_days or explore_end - cfg.explore_days < WARM_UP_DAYS:
+            break
+        out.append(Design(explore_id(round_no), ("control", *OFFER_KINDS), explore_end - cfg.explore_days,
+                          explore_end))
+        explore_end -= cfg.explore_days + GAP_DAYS
     return out
 
 
@@ -97,7 +108,8 @@ class Experiment:
 
 
 def plan(design: Design, cfg: GeneratorConfig, persons: Persons, ids: Identities, marketing_ok: np.ndarray,
-         loc: Locations, prod: Products, start_epoch: int, rng: np.random.Generator) -> Experiment:
+         loc: Locations, prod: Products, start_epoch: int, rng: np.random.Generator,
+         uplift_truth: np.ndarray) -> Experiment:
     """Exposures and incremental orders of one experiment."""
     start_day, end_day = design.start_day, design.end_day
     web, app = ids.ref_of["web"], ids.ref_of["app"]
@@ -110,7 +122,7 @@ def plan(design: Design, cfg: GeneratorConfig, persons: Persons, ids: Identities
     exposure_ts = start_epoch + (rng.uniform(start_day, end_day - 1, exposed.size) * 86400).astype(np.int64)
     seg = persons.segment[exposed]
     kind = design.offer_kind(seg, variant)
-    uplift = np.where(kind >= 0, OFFER_UPLIFT[seg, np.maximum(kind, 0)] * cfg.experiment_uplift_scale, 0.0)
+    uplift = np.where(kind >= 0, uplift_truth[exposed, np.maximum(kind, 0)], 0.0)
     uplift = np.clip(uplift, 0, 1)
     converts = np.flatnonzero(rng.random(exposed.size) < uplift)
     # The incremental order: between exposure and the end of the window, 1-3 lines.
@@ -147,7 +159,8 @@ def offer_rows(exp: Experiment) -> list[dict]:
     if d.experiment_id == EXPERIMENT_ID:
         named = [(f"OF-EXP-{s}", int(BEST_KIND[i]), s) for i, s in enumerate(SEGMENTS)]
     else:
-        named = [(f"OF-EXPLORE-{k}", i, f"experiment:{EXPLORE_ID}") for i, k in enumerate(OFFER_KINDS)]
+        wave = d.experiment_id[len(EXPLORE_ID):].upper()  # "" or "-R2", ...
+        named = [(f"OF-EXPLORE{wave}-{k}", i, f"experiment:{d.experiment_id}") for i, k in enumerate(OFFER_KINDS)]
     return [{"offer_id": oid, "kind": OFFER_KINDS[k], "scope": "all", "scope_value": None,
              "value": OFFER_VALUE[k], "cost": OFFER_COST[k], "start": d.start_day, "end": d.end_day,
              "channels": "web,app", "eligibility": elig} for oid, k, elig in named]

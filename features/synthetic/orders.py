@@ -14,7 +14,6 @@ from features.synthetic.catalog import Locations, PriceCalendar, Products, categ
 from features.synthetic.config import GeneratorConfig
 from features.synthetic.customers import (
     CHANNEL_HABIT,
-    PROMO_AFFINITY,
     SYSTEMS,
     TIER_PREFERENCE,
     Identities,
@@ -132,7 +131,7 @@ def assign_shoppers(cfg: GeneratorConfig, persons: Persons, n_stores: int, chann
         seg = persons.segment[cand]
         weight = base[cand, ch] * persons.category_pref[cand, c] * persons.brand_affinity[cand, br] * TIER_PREFERENCE[seg, t]
         if p:
-            weight = weight * PROMO_AFFINITY[seg]
+            weight = weight * persons.deal[cand]
         rows = todo[a:b]
         cdf = np.cumsum(weight)
         if cdf[-1] <= 0:

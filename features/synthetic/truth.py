@@ -5,10 +5,14 @@
 - demand: true expected demand per location x SKU x day, the unconstrained draw,
   units sold, experiment units, stock available, whether stock censored it
 - products: popularity, trend, elasticity, promotion lift, launch/discontinuation
-- offer_response: uplift in 28-day purchase probability by segment x offer kind
+- offer_response: mean uplift in campaign-window purchase probability by segment x offer kind
+- offer_value: every shopper x offer kind: true uplift, margin of the induced order,
+  cost of redeeming, and expected incremental value = uplift x (margin - cost)
+  (`response`); the oracle policy is its argmax per shopper (or nothing if all < 0)
 - calendar: the retail events per day
 - experiment.json: the offer-policy A/B test's true effect in the sample;
-  explore.json: the offer-kind exploration's true effects per kind (when run)
+  explore.json: the offer-kind exploration's true effects per kind (when run),
+  explore-r2.json, ... for earlier exploration waves
 - identity_traps.json: keys that would wrongly merge different people
 - faults.parquet (written by `generate`): every injected bad row
 """
@@ -77,11 +81,31 @@ def products(w: World) -> pa.Table:
 
 
 def offer_response(w: World) -> pa.Table:
+    """Mean true uplift per segment x offer kind (the shopper-level truth is offer_value)."""
     seg = _segments()
+    means = w.response.segment_means(w.persons.segment, seg.size)
     return pa.table({
         "segment": np.repeat(seg, len(OFFER_KINDS)),
         "offer_kind": np.tile(np.array(OFFER_KINDS, dtype=object), seg.size),
-        "uplift": (catalog.OFFER_UPLIFT * w.cfg.experiment_uplift_scale).ravel(),
+        "uplift": means.ravel(),
+    })
+
+
+def offer_value(w: World) -> pa.Table:
+    """Per shopper x offer kind: the response truth, and the campaign unit that can be sent it."""
+    p, r, ids = w.persons, w.response, w.ids
+    kinds = len(OFFER_KINDS)
+    web, app = ids.ref_of["web"], ids.ref_of["app"]
+    unit = np.where(web >= 0, web, app)
+    person = np.repeat(np.arange(p.n), kinds)
+    return pa.table({
+        "person_id": prefixed_ids("PER-", person, 7),
+        "unit_ref": take(ids.ref, unit[person]),
+        "segment": _segments()[p.segment[person]],
+        "offer_kind": np.tile(np.array(OFFER_KINDS, dtype=object), p.n),
+        "uplift": r.uplift.ravel(), "order_margin": np.repeat(r.margin, kinds),
+        "order_price": np.repeat(r.price, kinds), "cost": r.cost.ravel(),
+        "incremental_value": r.value.ravel(),
     })
 
 
@@ -98,13 +122,14 @@ def experiment_effects(w: World) -> dict[str, dict]:
                          "end_exclusive": str(w.cal.dates[0] + exp.design.end_day)}
         eff["offers"] = {r["offer_id"]: {"kind": r["kind"], "eligibility": r["eligibility"]}
                          for r in experiment.offer_rows(exp)}
-        out["experiment" if exp.design.experiment_id == experiment.EXPERIMENT_ID else "explore"] = eff
+        eid = exp.design.experiment_id
+        out["experiment" if eid == experiment.EXPERIMENT_ID else "explore" + eid[len(experiment.EXPLORE_ID):]] = eff
     return out
 
 
 TABLES: dict[str, Callable[[World], pa.Table]] = {
     "identities": identities, "persons": persons, "demand": demand, "products": products,
-    "offer_response": offer_response, "calendar": calendar,
+    "offer_response": offer_response, "offer_value": offer_value, "calendar": calendar,
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from features.synthetic import catalog, customers, demand, events, experiment, orders
+from features.synthetic import catalog, customers, demand, events, experiment, orders, response
 from features.synthetic.calendar import build_calendar
 from features.synthetic.config import GeneratorConfig
 from omnicast.progress import track
@@ -37,9 +37,10 @@ class World:
         self.ids = customers.build_identities(cfg, self.persons, self.loc, self.start_epoch, r["identities"])
         self.consent_plan = customers.plan_consents(self.persons, self.ids, r["consents"])
         marketing_ok = self.consent_plan.marketing_allowed(self.ids.n)
+        self.response = response.build(self.persons, self.prod, cfg.experiment_uplift_scale)
         self.experiments = [
             experiment.plan(design, cfg, self.persons, self.ids, marketing_ok, self.loc, self.prod,
-                            self.start_epoch, r["experiment"])
+                            self.start_epoch, r["experiment"], self.response.uplift)
             for design in experiment.designs(cfg)
         ]
         self.offers = catalog.build_offers(cfg, self.cal, self.prod, customers.SEGMENTS, r["offers"])

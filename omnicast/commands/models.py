@@ -73,10 +73,24 @@ def promote(
     version: Annotated[str, typer.Argument(help="Version to make the champion.")],
     alias: Annotated[str, typer.Option(help="Alias to move.")] = "champion",
 ) -> None:
-    """Point the `champion` alias (what serving and batch forecasts load) at VERSION."""
+    """Point the `champion` alias (what serving and batch forecasts load) at VERSION.
+
+    omnicast-nbo: the new champion's ranker is compiled here (lleaves), once, and
+    used by the scorer only if its predictions are identical and faster.
+    """
     from training.registry import promote as run
 
     settings = get_settings(ctx)
     with user_errors():
-        moved = run(settings, name, version, alias=alias)
+        if name == "omnicast-nbo":
+            from training.nbo.tracking import promote as promote_nbo
+
+            done = promote_nbo(settings, version, alias=alias)
+            moved, compiled = done["promotion"], done["compiled"]
+        else:
+            moved, compiled = run(settings, name, version, alias=alias), None
     console.print(f"{moved.model}@{moved.alias}: version {moved.previous or '-'} -> {moved.version}")
+    if compiled is not None:
+        verdict = "in use" if compiled.used else "not used"
+        console.print(f"compiled ranker {verdict} ({compiled.reason}): {compiled.compiled_us_200:.0f} us vs "
+                      f"LightGBM {compiled.lightgbm_us_200:.0f} us per 200 candidates, max diff {compiled.max_abs_diff:.1e}")
